@@ -1,0 +1,1 @@
+"""The `empirio` command: the local dev server and the operator's admin client."""

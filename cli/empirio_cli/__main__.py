@@ -1,0 +1,3 @@
+from empirio_cli.main import main
+
+raise SystemExit(main())

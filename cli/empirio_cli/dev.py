@@ -1,0 +1,57 @@
+"""`empirio dev`: every family from the route table in one process, on moto, with a demo account and key."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from typing import Any
+
+from fastapi import FastAPI
+
+from empirio.context import Context, get_context, reset_context
+from empirio.routes import FAMILIES
+from empirio.settings import Settings
+from empirio.web.app import create_app
+from empirio_cli.localaws import create_tables, start_mock_aws
+
+DEMO_CREDITS = 10_000_000  # $10.00
+
+
+def compose_app() -> FastAPI:
+    """One app serving every family's router, as API Gateway would route to each family's function."""
+    routers = [importlib.import_module(f.module).router for f in FAMILIES]
+    return create_app(*routers, title="EmpirioLabs API (local)")
+
+
+def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any]]:
+    """Start moto, create tables, a demo account and key; returns the context and what to print."""
+    token = admin_token or os.environ.get("EMPIRIO_ADMIN_TOKEN") or "adm-" + secrets.token_urlsafe(24)
+    os.environ["EMPIRIO_ADMIN_TOKEN"] = token
+    start_mock_aws()
+    reset_context(Context(Settings.from_env()))
+    context = get_context()
+    create_tables(context.client, context.settings)
+    account = context.accounts.create("demo", DEMO_CREDITS)
+    from empirio.domain.keys import Scope
+
+    _, key = context.keys.create(account.account_id, "demo", (Scope.INFERENCE, Scope.MANAGE))
+    return context, {"account_id": account.account_id, "api_key": key, "admin_token": token}
+
+
+def run(host: str, port: int) -> None:
+    import uvicorn
+
+    _, demo = prepare()
+    base = f"http://{host}:{port}/v1"
+    print(
+        "EmpirioLabs gateway (local)\n"
+        f"  base URL:     {base}\n"
+        f"  demo account: {demo['account_id']} ($10.00)\n"
+        f"  API key:      {demo['api_key']}\n"
+        f"  admin token:  {demo['admin_token']}\n"
+        f"  try:          OPENAI_BASE_URL={base} OPENAI_API_KEY={demo['api_key']} python -c "
+        '"import openai; print([m.id for m in openai.OpenAI().models.list()][:5])"',
+        flush=True,
+    )
+    uvicorn.run(compose_app(), host=host, port=port, log_level="info")

@@ -1,0 +1,61 @@
+"""DynamoDB on this machine: moto in-process, serialized, with the tables created from the shared specs.
+
+moto is not atomic under concurrency (16 threads doing a conditional decrement drove a balance below zero), so
+every call through moto's stubber takes one lock. Our conditions are then what decides, as in DynamoDB.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from empirio.settings import Settings
+from empirio.store.tables import TABLES
+
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+_lock = threading.RLock()
+_patched = False
+
+
+def serialize_moto() -> None:
+    """Wrap moto's botocore stubber in one process-wide lock (idempotent)."""
+    global _patched
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    if _patched:
+        return
+    original = BotocoreStubber.__call__
+
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            return original(self, *args, **kwargs)
+
+    BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
+    _patched = True
+
+
+def start_mock_aws() -> Any:
+    """Start moto's mock for this process (fake credentials, serialized) and return it; call ``.stop()`` to end."""
+    from moto import mock_aws
+
+    for key, value in _FAKE_CREDENTIALS.items():
+        os.environ.setdefault(key, value)
+    serialize_moto()
+    mock = mock_aws()
+    mock.start()
+    return mock
+
+
+def create_tables(client: Any, settings: Settings) -> None:
+    """Create every table from its spec (skipping ones that exist)."""
+    existing = set(client.list_tables().get("TableNames", []))
+    for spec in TABLES:
+        name = settings.table_name(spec.logical)
+        if name not in existing:
+            client.create_table(**spec.create_table_kwargs(name))

@@ -1,0 +1,27 @@
+"""Entry point of the `empirio` command."""
+
+from __future__ import annotations
+
+import argparse
+
+from empirio_cli import admin
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="empirio", description="EmpirioLabs gateway tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("dev", help="run the whole API locally on moto")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+    admin.add_parser(sub)
+    args = parser.parse_args(argv)
+    if args.command == "dev":
+        from empirio_cli import dev as dev_server
+
+        dev_server.run(args.host, args.port)
+        return 0
+    return admin.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""GET /v1/credits: the account's balance and held amount."""

@@ -1,0 +1,1 @@
+"""/v1/keys: customers list, create and revoke their own API keys (manage scope)."""

@@ -1,0 +1,35 @@
+"""HTTP routes of the keys family: a manage-scoped key administers its own account's keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from empirio.context import get_context
+from empirio.domain.accounts import Principal
+from empirio.domain.keys import Scope
+from empirio.web.auth import principal_cache, require_scope
+from empirio.web.views import KeyCreate, key_view
+
+router = APIRouter()
+manage = Depends(require_scope(Scope.MANAGE))
+
+
+@router.get("/v1/keys")
+def list_keys(include_revoked: bool = False, principal: Principal = manage) -> dict[str, Any]:
+    keys = get_context().keys.list(principal.account_id, include_revoked=include_revoked)
+    return {"object": "list", "data": [key_view(k) for k in keys]}
+
+
+@router.post("/v1/keys", status_code=201)
+def create_key(body: KeyCreate, principal: Principal = manage) -> dict[str, Any]:
+    key, plaintext = get_context().keys.create(principal.account_id, body.name, body.scope_tuple())
+    return key_view(key, plaintext)
+
+
+@router.delete("/v1/keys/{key_id}")
+def revoke_key(key_id: str, principal: Principal = manage) -> dict[str, Any]:
+    key = get_context().keys.revoke(principal.account_id, key_id)
+    principal_cache.evict_key(key.key_id)
+    return {**key_view(key), "deleted": True}

@@ -1,0 +1,1 @@
+"""GET /v1/limits: the account's limits and current usage of them."""

@@ -1,0 +1,45 @@
+"""Catalog views in the OpenAI list shape, with our pricing and capability fields added."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from empirio.domain.catalog import Catalog, CatalogModel
+from empirio.errors import NotFoundError
+
+
+def model_view(model: CatalogModel) -> dict[str, Any]:
+    return {
+        "id": model.id,
+        "object": "model",
+        "created": model.created,
+        "owned_by": model.owned_by,
+        "name": model.name or model.id,
+        "provider": model.provider,
+        "pricing": {"currency": "USD", **model.pricing.as_json()},
+        "region": model.region,
+        "context_window": model.context_window,
+        "max_output_tokens": model.max_output_tokens,
+        "modalities": {"input": list(model.modalities.input), "output": list(model.modalities.output)},
+        "supported_parameters": list(model.supported_parameters),
+        "endpoints": list(model.endpoints),
+        "aliases": list(model.aliases),
+    }
+
+
+def list_models(
+    catalog: Catalog, modality: str | None, provider: str | None, endpoint: str | None
+) -> dict[str, Any]:
+    models = catalog.filter(modality=modality, provider=provider, endpoint=endpoint)
+    return {"object": "list", "data": [model_view(m) for m in models]}
+
+
+def get_model(catalog: Catalog, model_id: str) -> dict[str, Any]:
+    model = catalog.get(model_id)
+    if model is None:
+        raise NotFoundError(
+            f"The model '{model_id}' does not exist. GET /v1/models lists the available models.",
+            param="model",
+            code="model_not_found",
+        )
+    return model_view(model)

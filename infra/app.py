@@ -1,0 +1,24 @@
+"""CDK entry point: `cdk synth -c stage=dev|prod` (default dev)."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from infra.stacks.gateway import GatewayStack
+
+
+def build(app: cdk.App) -> GatewayStack:
+    stage = app.node.try_get_context("stage") or "dev"
+    if stage not in {"dev", "prod"}:
+        raise ValueError(f"unknown stage {stage!r}: use dev or prod")
+    return GatewayStack(app, f"Empirio-{stage}", stage=stage)
+
+
+def main() -> None:
+    app = cdk.App()
+    build(app)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Asset bundling on this machine, without Docker: pip for the dependency layer, file copies for our code."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+
+REPO = Path(__file__).resolve().parents[2]
+LAMBDA_PYTHON = "3.13"
+LAMBDA_PLATFORM = "manylinux2014_aarch64"
+
+
+def pip_command(requirements: Path, target: Path) -> list[str]:
+    """pip installing wheels built for the Lambda runtime (arm64, CPython 3.13), never source builds."""
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--disable-pip-version-check",
+        "--platform",
+        LAMBDA_PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        LAMBDA_PYTHON,
+        "--only-binary=:all:",
+        "--target",
+        str(target),
+        "-r",
+        str(requirements),
+    ]
+
+
+@jsii.implements(cdk.ILocalBundling)
+class PipBundling:
+    """The third-party dependency layer: ``requirements.txt`` (exported from uv.lock) into ``python/``."""
+
+    def __init__(self, requirements: Path) -> None:
+        self.requirements = requirements
+
+    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
+        subprocess.run(pip_command(self.requirements, Path(output_dir) / "python"), check=True)  # noqa: S603
+        return True
+
+
+@jsii.implements(cdk.ILocalBundling)
+class CopyBundling:
+    """Copies repo paths into the asset (``{destination: source}``, relative to the repo and the asset root)."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+
+    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
+        copy_tree(self.files, Path(output_dir))
+        return True
+
+
+def copy_tree(files: dict[str, str], output: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for destination, source in files.items():
+        src, dst = REPO / source, output / destination
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=ignore, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+
+
+def bundling(local: Any) -> cdk.BundlingOptions:
+    # The image is never pulled: local bundling always succeeds, and CDK needs an image name to be declared.
+    return cdk.BundlingOptions(image=cdk.DockerImage.from_registry("local-bundling-only"), local=local)

@@ -1,0 +1,102 @@
+"""GatewayStack: tables, layers, one function per family and the REST API, all from the shared specs."""
+
+from __future__ import annotations
+
+from aws_cdk import AssetHashType, CfnOutput, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from empirio.routes import FAMILIES, Family
+from infra.constructs.api_function import ApiFunction
+from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
+from infra.constructs.tables import Tables
+
+# Least privilege: the tables each family touches and how ("read" or "write", write implying read).
+TABLE_ACCESS: dict[str, dict[str, str]] = {
+    "models": {"keys": "read"},
+    "keys": {"keys": "write", "accounts": "write"},
+    "credits": {"keys": "read", "accounts": "read"},
+    "limits": {"keys": "read", "accounts": "read"},
+    "admin": {"keys": "write", "accounts": "write", "ledger": "write"},
+}
+
+
+class GatewayStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, stage: str, **kwargs: object) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        prod = stage == "prod"
+        tables = Tables(self, "Tables", prod=prod)
+        layers = self._layers()
+        environment = {
+            **tables.environment(),
+            "EMPIRIO_CATALOG": "/opt/catalog/models.json",
+            "EMPIRIO_STAGE": stage,
+        }
+
+        api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"empirio-{stage}",
+            deploy_options=apigw.StageOptions(
+                stage_name=stage,
+                throttling_rate_limit=1000,
+                throttling_burst_limit=2000,
+                tracing_enabled=True,
+            ),
+        )
+        self.functions: dict[str, lambda_.Function] = {}
+        for family in FAMILIES:
+            env = dict(environment)
+            if family.iam_auth:
+                env["EMPIRIO_ADMIN_AUTH"] = "iam"
+            fn = ApiFunction(
+                self, f"{family.name.capitalize()}Function", family=family, layers=layers, environment=env
+            ).function
+            for logical, access in TABLE_ACCESS[family.name].items():
+                table = tables.by_logical[logical]
+                (table.grant_read_write_data if access == "write" else table.grant_read_data)(fn)
+            self.functions[family.name] = fn
+            self._routes(api, family, fn)
+        CfnOutput(self, "ApiUrl", value=api.url)
+
+    def _layers(self) -> list[lambda_.ILayerVersion]:
+        deps = lambda_.LayerVersion(
+            self,
+            "DependenciesLayer",
+            code=lambda_.Code.from_asset(
+                str(REPO / "layers" / "deps"),
+                bundling=bundling(PipBundling(REPO / "layers" / "deps" / "requirements.txt")),
+            ),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="Third-party packages (boto3 comes from the runtime)",
+        )
+        shared = lambda_.LayerVersion(
+            self,
+            "SharedLayer",
+            code=lambda_.Code.from_asset(
+                str(REPO / "layers" / "empirio"),
+                asset_hash_type=AssetHashType.OUTPUT,
+                bundling=bundling(
+                    CopyBundling(
+                        {
+                            "python/empirio": "layers/empirio/python/empirio",
+                            "catalog/models.json": "catalog/models.json",
+                        }
+                    )
+                ),
+            ),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="The empirio package and the model catalog",
+        )
+        return [deps, shared]
+
+    @staticmethod
+    def _routes(api: apigw.RestApi, family: Family, fn: lambda_.IFunction) -> None:
+        integration = apigw.LambdaIntegration(fn)
+        auth = apigw.AuthorizationType.IAM if family.iam_auth else apigw.AuthorizationType.NONE
+        for route in family.routes:
+            resource = api.root.resource_for_path(route.apigw_path)
+            resource.add_method(route.method, integration, authorization_type=auth)

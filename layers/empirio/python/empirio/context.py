@@ -1,0 +1,59 @@
+"""The stores and catalog a process uses, built lazily from Settings on first use and reset by tests."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from empirio.domain.catalog import Catalog, parse_catalog
+from empirio.settings import Settings, get_settings
+from empirio.store.accounts import AccountStore
+from empirio.store.dynamo import make_client
+from empirio.store.keys import KeyStore
+from empirio.store.tables import ACCOUNTS, KEYS, LEDGER
+
+
+class Context:
+    """Composition root: one per process (or per test)."""
+
+    def __init__(self, settings: Settings, client: Any = None) -> None:
+        self.settings = settings
+        self._client = client
+
+    @cached_property
+    def client(self) -> Any:
+        return self._client or make_client(self.settings.region)
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        return AccountStore(
+            self.client, self.settings.table_name(ACCOUNTS.logical), self.settings.table_name(LEDGER.logical)
+        )
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        return KeyStore(
+            self.client, self.settings.table_name(KEYS.logical), self.settings.table_name(ACCOUNTS.logical)
+        )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return parse_catalog(Path(self.settings.catalog_path).read_text(encoding="utf-8"))
+
+
+_context: Context | None = None
+
+
+def get_context() -> Context:
+    global _context
+    if _context is None:
+        _context = Context(get_settings())
+    return _context
+
+
+def reset_context(context: Context | None = None) -> None:
+    """Replace (or drop) the process context; settings are re-read from the environment."""
+    global _context
+    get_settings.cache_clear()
+    _context = context

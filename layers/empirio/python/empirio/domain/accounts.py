@@ -1,0 +1,57 @@
+"""Accounts, their limits and their keys as plain values (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from empirio.domain.keys import Scope
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-account limits; the defaults are the product's published defaults."""
+
+    rpm: int = 50
+    tpm: int = 2_000_000
+    max_keys: int = 50
+    max_chats: int = 50
+
+    FIELDS = ("rpm", "tpm", "max_keys", "max_chats")
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    name: str
+    available: int  # micro-USD that can be spent now
+    held: int  # micro-USD reserved by in-flight requests
+    topped_up: int  # micro-USD ever credited
+    limits: Limits
+    key_count: int
+    chat_count: int
+    created_at: int
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key as stored and listed: never the plaintext."""
+
+    key_id: str
+    account_id: str
+    name: str
+    scopes: tuple[Scope, ...]
+    display: str
+    created_at: int
+    revoked_at: int | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the result of authenticating a key."""
+
+    account_id: str
+    key_id: str
+    scopes: tuple[Scope, ...] = field(default_factory=tuple)
+
+    def can(self, scope: Scope) -> bool:
+        return scope in self.scopes

@@ -1,0 +1,65 @@
+"""THE route table: every family, its HTTP routes and its entry point. CDK builds API Gateway from it, the dev
+server composes the family apps from it, and tests check that both agree with the apps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # FastAPI syntax; "{name:path}" is a greedy segment ("{name+}" in API Gateway)
+
+    @property
+    def apigw_path(self) -> str:
+        return re.sub(r"\{(\w+):path\}", r"{\1+}", self.path)
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    routes: tuple[Route, ...]
+    entry: Literal["mangum", "web-adapter"] = "mangum"
+    iam_auth: bool = False  # API Gateway authorizes with SigV4 (the admin API)
+
+    @property
+    def module(self) -> str:
+        """The module holding the family's FastAPI ``app`` and ``router``."""
+        return f"functions.{self.name}.app"
+
+    @property
+    def handler(self) -> str:
+        return f"functions.{self.name}.handler.handler"
+
+
+def _routes(*pairs: str) -> tuple[Route, ...]:
+    return tuple(Route(*pair.split(" ", 1)) for pair in pairs)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("models", _routes("GET /v1/models", "GET /v1/models/{model_id:path}")),
+    Family("keys", _routes("GET /v1/keys", "POST /v1/keys", "DELETE /v1/keys/{key_id}")),
+    Family("credits", _routes("GET /v1/credits")),
+    Family("limits", _routes("GET /v1/limits")),
+    Family(
+        "admin",
+        _routes(
+            "GET /admin/accounts",
+            "POST /admin/accounts",
+            "GET /admin/accounts/{account_id}",
+            "POST /admin/accounts/{account_id}/credits",
+            "GET /admin/accounts/{account_id}/keys",
+            "POST /admin/accounts/{account_id}/keys",
+            "DELETE /admin/accounts/{account_id}/keys/{key_id}",
+            "PATCH /admin/accounts/{account_id}/limits",
+        ),
+        iam_auth=True,
+    ),
+)
+
+
+def family(name: str) -> Family:
+    return next(f for f in FAMILIES if f.name == name)

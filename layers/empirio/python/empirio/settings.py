@@ -1,0 +1,58 @@
+"""Runtime settings read from the environment, on first use and never at import time."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+_REPO_CATALOG = Path(__file__).resolve().parents[4] / "catalog" / "models.json"
+_LAYER_CATALOG = Path("/opt/catalog/models.json")
+
+
+def _default_catalog() -> str:
+    return str(_REPO_CATALOG if _REPO_CATALOG.exists() else _LAYER_CATALOG)
+
+
+class Settings(BaseModel):
+    """Everything configurable, with local defaults. CDK sets the table names; dev and tests use the defaults."""
+
+    table_prefix: str = "empirio-"
+    table_names: dict[str, str] = Field(default_factory=dict)
+    region: str = "us-east-1"
+    catalog_path: str = Field(default_factory=_default_catalog)
+    admin_token: str | None = None
+    # "token": Authorization: Bearer EMPIRIO_ADMIN_TOKEN (local). "iam": API Gateway already verified SigV4.
+    admin_auth: str = "token"
+    key_cache_seconds: float = Field(default=30.0, ge=0, le=30)
+
+    def table_name(self, logical: str) -> str:
+        return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        names = {
+            key.removeprefix("EMPIRIO_TABLE_").lower(): value
+            for key, value in env.items()
+            if key.startswith("EMPIRIO_TABLE_") and key != "EMPIRIO_TABLE_PREFIX"
+        }
+        values: dict[str, object] = {"table_names": names}
+        for field, var in (
+            ("table_prefix", "EMPIRIO_TABLE_PREFIX"),
+            ("catalog_path", "EMPIRIO_CATALOG"),
+            ("admin_token", "EMPIRIO_ADMIN_TOKEN"),
+            ("admin_auth", "EMPIRIO_ADMIN_AUTH"),
+            ("key_cache_seconds", "EMPIRIO_KEY_CACHE_SECONDS"),
+        ):
+            if env.get(var):
+                values[field] = env[var]
+        values["region"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,1 @@
+"""DynamoDB adapters: the only code that imports boto3."""

@@ -1,0 +1,181 @@
+"""KeyStore: API keys by hash; the per-account key cap is enforced in the same transaction as the write."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from empirio.domain.accounts import ApiKey, Principal
+from empirio.domain.keys import Scope, display_key, generate_key, hash_key, new_key_id
+from empirio.errors import KeyLimitExceededError, NotFoundError
+from empirio.store.dynamo import (
+    call,
+    cancellation_codes,
+    from_item,
+    is_transaction_cancelled,
+    to_item,
+    values,
+)
+
+
+def _key_from_item(item: dict[str, Any]) -> ApiKey:
+    plain = from_item(item)
+    return ApiKey(
+        key_id=plain["key_id"],
+        account_id=plain["account_id"],
+        name=plain.get("name", ""),
+        scopes=tuple(Scope(s) for s in plain.get("scopes", [])),
+        display=plain["display"],
+        created_at=plain.get("created_at", 0),
+        revoked_at=plain.get("revoked_at"),
+    )
+
+
+class KeyStore:
+    def __init__(self, client: Any, keys_table: str, accounts_table: str) -> None:
+        self._db = client
+        self._keys = keys_table
+        self._accounts = accounts_table
+
+    def create(self, account_id: str, name: str, scopes: tuple[Scope, ...]) -> tuple[ApiKey, str]:
+        """Create a key and return it with its plaintext (the only time the plaintext exists outside the client).
+
+        The account's ``key_count`` is incremented under the condition ``key_count < max_keys`` in the same
+        transaction as the key's put: concurrent creations are serialised by DynamoDB, never by this process.
+        """
+        plaintext = generate_key()
+        key = ApiKey(
+            key_id=new_key_id(),
+            account_id=account_id,
+            name=name,
+            scopes=scopes,
+            display=display_key(plaintext),
+            created_at=int(time.time()),
+        )
+        item = {
+            "key_hash": hash_key(plaintext),
+            "key_id": key.key_id,
+            "account_id": account_id,
+            "name": name,
+            "scopes": [s.value for s in scopes],
+            "display": key.display,
+            "created_at": key.created_at,
+        }
+        try:
+            call(
+                self._db.transact_write_items,
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._accounts,
+                            "Key": to_item({"account_id": account_id}),
+                            "UpdateExpression": "SET key_count = key_count + :one",
+                            "ConditionExpression": "attribute_exists(account_id) AND key_count < max_keys",
+                            "ExpressionAttributeValues": values(one=1),
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._keys,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(key_hash)",
+                        }
+                    },
+                ],
+            )
+        except ClientError as error:
+            if is_transaction_cancelled(error) and cancellation_codes(error)[0] == "ConditionalCheckFailed":
+                raise self._cap_error(account_id) from None
+            raise
+        return key, plaintext
+
+    def _cap_error(self, account_id: str) -> Exception:
+        response = call(
+            self._db.get_item,
+            TableName=self._accounts,
+            Key=to_item({"account_id": account_id}),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            return NotFoundError(f"No account with id {account_id!r}.", code="account_not_found")
+        account = from_item(response["Item"])
+        return KeyLimitExceededError(
+            f"Key limit reached: the account has {account['key_count']} of {account['max_keys']} keys. "
+            "Revoke a key or ask for a higher limit."
+        )
+
+    def list(self, account_id: str, *, include_revoked: bool = False) -> list[ApiKey]:
+        keys: list[ApiKey] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._keys,
+            "IndexName": "by_account",
+            "KeyConditionExpression": "account_id = :a",
+            "ExpressionAttributeValues": values(a=account_id),
+        }
+        while True:
+            response = call(self._db.query, **kwargs)
+            keys += [_key_from_item(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        keys = [k for k in keys if include_revoked or k.revoked_at is None]
+        return sorted(keys, key=lambda k: (k.created_at, k.key_id))
+
+    def revoke(self, account_id: str, key_id: str) -> ApiKey:
+        """Revoke a key of this account and free its slot; a second revoke of the same key is a 404."""
+        response = call(
+            self._db.query,
+            TableName=self._keys,
+            IndexName="by_account",
+            KeyConditionExpression="account_id = :a AND key_id = :k",
+            ExpressionAttributeValues=values(a=account_id, k=key_id),
+        )
+        items = response.get("Items", [])
+        missing = NotFoundError(f"No active key with id {key_id!r}.", param="key_id", code="key_not_found")
+        if not items:
+            raise missing
+        key_hash = from_item(items[0])["key_hash"]
+        now = int(time.time())
+        try:
+            call(
+                self._db.transact_write_items,
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._keys,
+                            "Key": to_item({"key_hash": key_hash}),
+                            "UpdateExpression": "SET revoked_at = :now",
+                            "ConditionExpression": "attribute_exists(key_hash) AND account_id = :a "
+                            "AND attribute_not_exists(revoked_at)",
+                            "ExpressionAttributeValues": values(now=now, a=account_id),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._accounts,
+                            "Key": to_item({"account_id": account_id}),
+                            "UpdateExpression": "SET key_count = key_count - :one",
+                            "ConditionExpression": "key_count >= :one",
+                            "ExpressionAttributeValues": values(one=1),
+                        }
+                    },
+                ],
+            )
+        except ClientError as error:
+            if is_transaction_cancelled(error) and "ConditionalCheckFailed" in cancellation_codes(error):
+                raise missing from None
+            raise
+        return _key_from_item({**items[0], **to_item({"revoked_at": now})})
+
+    def principal(self, key_hash: str) -> Principal | None:
+        """The caller behind a key hash, or None when the key is unknown or revoked."""
+        response = call(self._db.get_item, TableName=self._keys, Key=to_item({"key_hash": key_hash}))
+        item = response.get("Item")
+        if not item:
+            return None
+        key = _key_from_item(item)
+        if key.revoked_at is not None:
+            return None
+        return Principal(account_id=key.account_id, key_id=key.key_id, scopes=key.scopes)

@@ -1,0 +1,70 @@
+"""Table specs: the single description of every DynamoDB table, used by CDK, the dev server and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical: str
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[IndexSpec, ...] = field(default_factory=tuple)
+    ttl_attribute: str | None = None
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable through which CDK passes the physical table name."""
+        return f"EMPIRIO_TABLE_{self.logical.upper()}"
+
+    def key_attributes(self) -> list[str]:
+        names = [self.partition_key, *([self.sort_key] if self.sort_key else [])]
+        for index in self.indexes:
+            names += [index.partition_key, *([index.sort_key] if index.sort_key else [])]
+        return list(dict.fromkeys(names))
+
+    def create_table_kwargs(self, table_name: str) -> dict[str, Any]:
+        """boto3 ``create_table`` arguments (on-demand, all key attributes strings)."""
+
+        def schema(pk: str, sk: str | None) -> list[dict[str, str]]:
+            return [{"AttributeName": pk, "KeyType": "HASH"}] + (
+                [{"AttributeName": sk, "KeyType": "RANGE"}] if sk else []
+            )
+
+        kwargs: dict[str, Any] = {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": schema(self.partition_key, self.sort_key),
+            "AttributeDefinitions": [
+                {"AttributeName": a, "AttributeType": "S"} for a in self.key_attributes()
+            ],
+        }
+        if self.indexes:
+            kwargs["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": i.name,
+                    "KeySchema": schema(i.partition_key, i.sort_key),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for i in self.indexes
+            ]
+        return kwargs
+
+
+# One item per account: balance (available, held, topped_up; micro-USD), limits and resource counters.
+ACCOUNTS = TableSpec("accounts", partition_key="account_id")
+# One item per API key, addressed by the SHA-256 of the key; listed per account through by_account.
+KEYS = TableSpec("keys", partition_key="key_hash", indexes=(IndexSpec("by_account", "account_id", "key_id"),))
+# Append-only money entries per account (top-ups now; holds, charges and releases with credits issue).
+LEDGER = TableSpec("ledger", partition_key="account_id", sort_key="entry_id")
+
+TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER)

@@ -1,0 +1,1 @@
+"""FastAPI glue: the app factory, authentication dependencies and error rendering per wire format."""

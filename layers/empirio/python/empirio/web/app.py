@@ -1,0 +1,38 @@
+"""The app factory every family uses, so all apps share error handling and request ids."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from empirio.web.errors import install_error_handlers
+
+
+def create_app(*routers: APIRouter, title: str = "EmpirioLabs API") -> FastAPI:
+    """A FastAPI app serving ``routers``; every response carries ``x-request-id``."""
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = f"req_{uuid.uuid4().hex}"
+        request.state.request_id = request_id
+        response = await call_next(request)
+        response.headers["x-request-id"] = request_id
+        return response
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def router_routes(router: APIRouter) -> set[tuple[str, str]]:
+    """(method, path) of every route a router serves (HEAD, added implicitly for GET, left out)."""
+    pairs = set()
+    for route in router.routes:
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                pairs.add((method, getattr(route, "path", "")))
+    return pairs

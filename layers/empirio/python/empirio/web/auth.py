@@ -1,0 +1,99 @@
+"""Authentication dependencies: customer API keys (with a short in-process cache) and the operator's token."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from fastapi import Request
+
+from empirio.context import get_context
+from empirio.domain.accounts import Principal
+from empirio.domain.keys import Scope, hash_key, pick_key
+from empirio.errors import AuthenticationError, PermissionDeniedError
+
+_INVALID = "Invalid API key. Pass a key as 'Authorization: Bearer sk-empiriolabs-...' or 'x-api-key'."
+
+
+class PrincipalCache:
+    """key hash → Principal for at most ``ttl`` seconds (≤ 30 s: the documented revocation delay), bounded."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_entries
+
+    def get(self, key_hash: str, now: float) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(key_hash)
+            if entry is None or entry[0] <= now:
+                return None
+            return entry[1]
+
+    def put(self, key_hash: str, principal: Principal, expires: float) -> None:
+        with self._lock:
+            self._entries[key_hash] = (expires, principal)
+            self._entries.move_to_end(key_hash)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def evict_key(self, key_id: str) -> None:
+        with self._lock:
+            for key_hash in [h for h, (_, p) in self._entries.items() if p.key_id == key_id]:
+                del self._entries[key_hash]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+principal_cache = PrincipalCache()
+
+
+def authenticate(request: Request) -> Principal:
+    """The caller of a customer route. Malformed (bad checksum), unknown and revoked keys get the same 401;
+    a malformed key never reaches the database."""
+    headers = request.headers
+    key = pick_key([headers.get("authorization"), headers.get("x-api-key")])
+    if key is None:
+        raise AuthenticationError(_INVALID)
+    key_hash = hash_key(key)
+    now = time.monotonic()
+    principal = principal_cache.get(key_hash, now)
+    if principal is None:
+        context = get_context()
+        principal = context.keys.principal(key_hash)
+        if principal is None:
+            raise AuthenticationError(_INVALID)
+        principal_cache.put(key_hash, principal, now + context.settings.key_cache_seconds)
+    request.state.principal = principal
+    return principal
+
+
+def require_scope(scope: Scope) -> Callable[[Request], Principal]:
+    """A dependency admitting keys that hold ``scope``."""
+
+    def dependency(request: Request) -> Principal:
+        principal = authenticate(request)
+        if not principal.can(scope):
+            raise PermissionDeniedError(
+                f"This API key lacks the '{scope.value}' scope.", code="insufficient_scope"
+            )
+        return principal
+
+    return dependency
+
+
+def require_admin(request: Request) -> None:
+    """The operator: a bearer admin token locally; in AWS, API Gateway's IAM authorizer already checked SigV4."""
+    settings = get_context().settings
+    if settings.admin_auth == "iam":
+        return
+    token = settings.admin_token
+    header = request.headers.get("authorization", "")
+    supplied = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if not token or not supplied or not hmac.compare_digest(supplied.encode(), token.encode()):
+        raise AuthenticationError("Invalid admin token.", code="invalid_admin_token")

@@ -1,0 +1,79 @@
+"""`empirio dev` as a user runs it: a real process on a free port, the openai SDK over real HTTP."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import openai
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dev_server() -> Iterator[dict[str, str]]:
+    port = _free_port()
+    env = {**os.environ, "EMPIRIO_ADMIN_TOKEN": "e2e-admin-token", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "empirio_cli", "dev", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    printed: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    for line in process.stdout:
+        if match := re.match(r"\s+(base URL|API key|admin token):\s+(\S+)", line):
+            printed[match.group(1)] = match.group(2)
+        if "Uvicorn running" in line or "Application startup complete" in line or time.monotonic() > deadline:
+            break
+    # Keep draining the server's output so its access log can never fill the pipe and block it.
+    drain = threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True)  # type: ignore[union-attr]
+    drain.start()
+    try:
+        yield printed
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        drain.join(timeout=5)
+        process.stdout.close()
+
+
+def test_dev_server_prints_url_key_and_admin_token(dev_server: dict[str, str]) -> None:
+    assert re.match(r"http://127\.0\.0\.1:\d+/v1$", dev_server["base URL"])
+    assert dev_server["API key"].startswith("sk-empiriolabs-")
+    assert dev_server["admin token"] == "e2e-admin-token"
+
+
+def test_openai_sdk_lists_models_over_http_with_the_printed_key(dev_server: dict[str, str]) -> None:
+    sdk = openai.OpenAI(base_url=dev_server["base URL"], api_key=dev_server["API key"], max_retries=0)
+    ids = [m.id for m in sdk.models.list()]
+    assert "local/echo" in ids and len(ids) >= 40
+
+
+def test_admin_cli_creates_and_tops_up_an_account(dev_server: dict[str, str]) -> None:
+    url = dev_server["base URL"].removesuffix("/v1")
+    base = [sys.executable, "-m", "empirio_cli", "admin", "--url", url, "--token", dev_server["admin token"]]
+    created = subprocess.run(
+        [*base, "create-account", "cli", "--credits", "1.00"], capture_output=True, text=True, check=True
+    )
+    account_id = re.search(r'"id": "(acct_\w+)"', created.stdout).group(1)  # type: ignore[union-attr]
+    for _ in range(2):
+        topped = subprocess.run(
+            [*base, "add-credits", account_id, "2.50", "--idempotency-key", "cli-1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert '"balance": "3.50"' in topped.stdout

@@ -1,0 +1,111 @@
+"""The synthesized template agrees with the route table and the apps, and has the house defaults."""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from empirio.routes import FAMILIES, Route
+from empirio.store.tables import TABLES
+from empirio.web.app import router_routes
+from tests.infra.conftest import resources
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _template_routes(template: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(method, path) → logical id of the integrated function, rebuilt from Resource and Method items."""
+    api_resources = resources(template, "AWS::ApiGateway::Resource")
+    rest_apis = resources(template, "AWS::ApiGateway::RestApi")
+
+    def path_of(ref: Any) -> str:
+        if isinstance(ref, dict) and "Fn::GetAtt" in ref and ref["Fn::GetAtt"][0] in rest_apis:
+            return ""
+        resource = api_resources[ref["Ref"]]
+        return path_of(resource["Properties"]["ParentId"]) + "/" + resource["Properties"]["PathPart"]
+
+    routes = {}
+    for method in resources(template, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        uri = props["Integration"]["Uri"]["Fn::Join"][1]
+        function = next(
+            part["Fn::GetAtt"][0] for part in uri if isinstance(part, dict) and "Fn::GetAtt" in part
+        )
+        routes[(props["HttpMethod"], path_of(props["ResourceId"]))] = function
+    return routes
+
+
+def test_template_routes_equal_the_apps_routes(template: dict[str, Any]) -> None:
+    from_template = _template_routes(template)
+    from_apps = set()
+    for family in FAMILIES:
+        router = importlib.import_module(family.module).router
+        from_apps |= {(method, Route(method, path).apigw_path) for method, path in router_routes(router)}
+        assert {(r.method, r.path) for r in family.routes} == router_routes(router), family.name
+    assert set(from_template) == from_apps
+
+
+def test_each_family_is_served_by_its_own_function(template: dict[str, Any]) -> None:
+    by_route = _template_routes(template)
+    functions = resources(template, "AWS::Lambda::Function")
+    for family in FAMILIES:
+        targets = {by_route[(r.method, r.apigw_path)] for r in family.routes}
+        assert len(targets) == 1, family.name
+        props = functions[targets.pop()]["Properties"]
+        assert props["Handler"] == family.handler
+        assert props["Runtime"] == "python3.13" and props["Architectures"] == ["arm64"]
+        assert props["LoggingConfig"]["LogFormat"] == "JSON" and props["TracingConfig"]["Mode"] == "Active"
+        assert len(props["Layers"]) == 2
+
+
+def test_admin_routes_use_iam_and_customer_routes_do_not(template: dict[str, Any]) -> None:
+    methods = resources(template, "AWS::ApiGateway::Method").values()
+    auth = {m["Properties"]["AuthorizationType"] for m in methods}
+    assert auth == {"AWS_IAM", "NONE"}
+    admin_count = sum(len(f.routes) for f in FAMILIES if f.iam_auth)
+    assert sum(m["Properties"]["AuthorizationType"] == "AWS_IAM" for m in methods) == admin_count
+
+
+def test_tables_come_from_the_shared_specs(template: dict[str, Any]) -> None:
+    tables = list(resources(template, "AWS::DynamoDB::GlobalTable").values())
+    assert len(tables) == len(TABLES)
+    key_sets = sorted(tuple(k["AttributeName"] for k in t["Properties"]["KeySchema"]) for t in tables)
+    assert key_sets == sorted(tuple(filter(None, (s.partition_key, s.sort_key))) for s in TABLES)
+    for table in tables:
+        replica = table["Properties"]["Replicas"][0]
+        assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_models_function_can_only_read_the_keys_table(template: dict[str, Any]) -> None:
+    policies = resources(template, "AWS::IAM::Policy")
+    models_policy = next(p for k, p in policies.items() if k.startswith("ModelsFunction"))
+    actions = {
+        a
+        for s in models_policy["Properties"]["PolicyDocument"]["Statement"]
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert not any(
+        a.startswith("dynamodb:") and ("Put" in a or "Update" in a or "Delete" in a or "Write" in a)
+        for a in actions
+    )
+
+
+def test_dependency_layer_requirements_match_the_lock_file() -> None:
+    lock = {
+        p["name"]: p["version"]
+        for p in tomllib.loads((REPO / "uv.lock").read_text())["package"]
+        if "version" in p
+    }
+    pinned = dict(
+        line.split("==")
+        for line in (REPO / "layers/deps/requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    assert pinned, "layers/deps/requirements.txt is empty"
+    for name, version in pinned.items():
+        assert lock.get(name) == version, f"{name}: run `make requirements`"
+    for runtime_dep in ("fastapi", "mangum", "pydantic", "aws-lambda-powertools"):
+        assert runtime_dep in pinned
