@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from empirio.domain.catalog import Catalog, parse_catalog
+from empirio.metering import Meter
 from empirio.settings import Settings, get_settings
 from empirio.store.accounts import AccountStore
 from empirio.store.dynamo import make_client
 from empirio.store.keys import KeyStore
-from empirio.store.tables import ACCOUNTS, KEYS, LEDGER
+from empirio.store.ledger import LedgerStore
+from empirio.store.tables import ACCOUNTS, IDEMPOTENCY, KEYS, LEDGER, USAGE
 
 
 class Context:
@@ -36,6 +38,21 @@ class Context:
         return KeyStore(
             self.client, self.settings.table_name(KEYS.logical), self.settings.table_name(ACCOUNTS.logical)
         )
+
+    @cached_property
+    def ledger(self) -> LedgerStore:
+        name = self.settings.table_name
+        return LedgerStore(
+            self.client,
+            name(ACCOUNTS.logical),
+            name(LEDGER.logical),
+            name(USAGE.logical),
+            name(IDEMPOTENCY.logical),
+        )
+
+    @cached_property
+    def meter(self) -> Meter:
+        return Meter(self.ledger)
 
     @cached_property
     def catalog(self) -> Catalog:

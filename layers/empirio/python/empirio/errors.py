@@ -68,3 +68,21 @@ class ServiceUnavailableError(ApiError):
     status = 503
     type = "api_error"
     code = "service_unavailable"
+
+
+class InsufficientCreditsError(ApiError):
+    status = 402
+    type = "insufficient_quota"
+    code = "insufficient_credits"
+
+
+class RateLimitError(ApiError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+
+class IdempotencyInProgressError(ApiError):
+    status = 409
+    type = "invalid_request_error"
+    code = "idempotency_key_in_progress"

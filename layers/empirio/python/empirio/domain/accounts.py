@@ -26,6 +26,7 @@ class Account:
     available: int  # micro-USD that can be spent now
     held: int  # micro-USD reserved by in-flight requests
     topped_up: int  # micro-USD ever credited
+    charged: int  # micro-USD ever charged for requests
     limits: Limits
     key_count: int
     chat_count: int

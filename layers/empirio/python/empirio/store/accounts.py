@@ -40,6 +40,7 @@ def account_from_item(item: dict[str, Any]) -> Account:
         available=plain.get("available", 0),
         held=plain.get("held", 0),
         topped_up=plain.get("topped_up", 0),
+        charged=plain.get("charged", 0),
         limits=Limits(**{f: plain[f] for f in Limits.FIELDS if f in plain}),
         key_count=plain.get("key_count", 0),
         chat_count=plain.get("chat_count", 0),
@@ -72,6 +73,7 @@ class AccountStore:
             "available": credits,
             "held": 0,
             "topped_up": credits,
+            "charged": 0,
             "key_count": 0,
             "chat_count": 0,
             "created_at": now,
@@ -185,16 +187,20 @@ class AccountStore:
         return TopUpResult(self.require(account_id), entry_id, stored["amount"], replayed=True)
 
     def set_limits(self, account_id: str, changes: dict[str, int]) -> Account:
-        """Change some limits; the account must exist (conditional update)."""
+        """Change some limits; the account must exist (conditional update). A changed rate limit starts with a
+        full bucket: its stored state is measured in the old limit's units, so it is dropped, not rescaled."""
         if not changes:
             return self.require(account_id)
         names = {f"#{k}": k for k in changes}
+        reset = [f"{k}_tat" for k in ("rpm", "tpm") if k in changes]
         try:
             response = call(
                 self._db.update_item,
                 TableName=self._accounts,
                 Key=to_item({"account_id": account_id}),
-                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in changes),
+                UpdateExpression="SET "
+                + ", ".join(f"#{k} = :{k}" for k in changes)
+                + (" REMOVE " + ", ".join(reset) if reset else ""),
                 ConditionExpression="attribute_exists(account_id)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values(**changes),

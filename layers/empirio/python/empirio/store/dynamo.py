@@ -63,31 +63,41 @@ def unavailable(error: Exception) -> ServiceUnavailableError:
     return ServiceUnavailableError("The account store is temporarily unavailable; retry the request.")
 
 
-def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """Run one DynamoDB call; transport failures and exhausted throttling become a 503 for the client.
+def call(fn: Callable[..., T], /, *, retry_transport: int = 0, **kwargs: Any) -> T:
+    """Run one DynamoDB call; exhausted throttling and transport failures become a 503 for the client.
 
-    Transactions cancelled only by ``TransactionConflict`` (another transaction touching the same item) are
-    retried a few times: they changed nothing, so retrying cannot double-apply.
+    Transactions cancelled only by ``TransactionConflict`` (another transaction on the same item) are retried
+    a few times: they changed nothing. ``retry_transport`` retries lost answers (timeouts, resets) of writes
+    whose conditions and ClientRequestToken make a second application impossible.
     """
-    for attempt in range(4):
+    conflicts = transport = 0
+    while True:
         try:
             return fn(**kwargs)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if is_transaction_cancelled(error):
-                codes = set(cancellation_codes(error)) - {"None"}
-                if codes == {"TransactionConflict"} and attempt < 3:
+                if set(cancellation_codes(error)) - {"None"} == {"TransactionConflict"} and conflicts < 5:
+                    conflicts += 1
                     continue
                 raise
-            if code in {
-                "ProvisionedThroughputExceededException",
-                "ThrottlingException",
-                "RequestLimitExceeded",
-                "InternalServerError",
-                "ServiceUnavailable",
-            }:
+            if code in _UNAVAILABLE:
                 raise unavailable(error) from error
             raise
         except BotoCoreError as error:
+            if transport < retry_transport:
+                transport += 1
+                continue
             raise unavailable(error) from error
-    raise AssertionError("unreachable")
+
+
+_UNAVAILABLE = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)

@@ -64,7 +64,19 @@ class TableSpec:
 ACCOUNTS = TableSpec("accounts", partition_key="account_id")
 # One item per API key, addressed by the SHA-256 of the key; listed per account through by_account.
 KEYS = TableSpec("keys", partition_key="key_hash", indexes=(IndexSpec("by_account", "account_id", "key_id"),))
-# Append-only money entries per account (top-ups now; holds, charges and releases with credits issue).
-LEDGER = TableSpec("ledger", partition_key="account_id", sort_key="entry_id")
+# Money entries per account: topup#, hold#, charge#, void#, expire#. Amounts never change; a hold's status moves
+# once from pending. Pending holds carry pending_shard/pending_until, a sparse index the sweeper reads.
+LEDGER = TableSpec(
+    "ledger",
+    partition_key="account_id",
+    sort_key="entry_id",
+    indexes=(IndexSpec("pending", "pending_shard", "pending_until"),),
+)
+# One usage record per request id (written in the settle transaction); listed per account by time.
+USAGE = TableSpec(
+    "usage", partition_key="request_id", indexes=(IndexSpec("by_account", "account_id", "sort_key"),)
+)
+# Idempotency-Key records of inference requests: kept ≥ 24 h (expires_at is checked; TTL only cleans up).
+IDEMPOTENCY = TableSpec("idempotency", partition_key="idem_key", ttl_attribute="ttl")
 
-TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER)
+TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY)

@@ -1,0 +1,77 @@
+"""Pricing: what a request's usage costs under a catalog price card, its worst case, and what a balance affords."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from empirio.domain.catalog import Pricing
+from empirio.domain.money import MICROS_PER_USD, round_cost
+
+_MTOK = 1_000_000
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Priced units of one request. ``cached_input_tokens`` are part of ``input_tokens``; ``reasoning_tokens``
+    are part of ``output_tokens`` (OpenAI's convention; Anthropic's cache reads are folded in by the adapter)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_input_tokens: int = 0
+    reasoning_tokens: int = 0
+    images: int = 0
+    audio_seconds: Fraction = Fraction(0)
+    video_seconds: Fraction = Fraction(0)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def _rate(value: object) -> Fraction:
+    return Fraction(str(value)) if value is not None else Fraction(0)
+
+
+def price(usage: Usage, pricing: Pricing) -> Fraction:
+    """The exact USD cost of ``usage``. Cached input tokens use the cached rate when the card has one."""
+    cached = min(usage.cached_input_tokens, usage.input_tokens)
+    cached_rate = (
+        pricing.cached_input_per_mtok if pricing.cached_input_per_mtok is not None else pricing.input_per_mtok
+    )
+    return (
+        _rate(pricing.input_per_mtok) * (usage.input_tokens - cached) / _MTOK
+        + _rate(cached_rate) * cached / _MTOK
+        + _rate(pricing.output_per_mtok) * usage.output_tokens / _MTOK
+        + _rate(pricing.per_request)
+        + _rate(pricing.per_image) * usage.images
+        + _rate(pricing.per_audio_second) * usage.audio_seconds
+        + _rate(pricing.per_video_second) * usage.video_seconds
+    )
+
+
+def cost_micros(usage: Usage, pricing: Pricing) -> int:
+    """The charge for ``usage`` in micro-USD (the one rounding rule: up, once per request)."""
+    return round_cost(price(usage, pricing))
+
+
+def worst_case_micros(pricing: Pricing, prompt_tokens: int, max_output_tokens: int) -> int:
+    """The hold for a request: every prompt token uncached and every allowed output token generated."""
+    return cost_micros(Usage(input_tokens=prompt_tokens, output_tokens=max_output_tokens), pricing)
+
+
+def affordable_output_tokens(
+    pricing: Pricing, prompt_tokens: int, available_micros: int, ceiling: int
+) -> int:
+    """The largest output cap ≤ ``ceiling`` whose worst case fits in ``available_micros`` (0 when none does)."""
+    base = worst_case_micros(pricing, prompt_tokens, 0)
+    if base > available_micros:
+        return 0
+    out_rate = _rate(pricing.output_per_mtok)
+    if out_rate == 0:
+        return ceiling
+    # Largest n with ceil(cost(n)) ≤ available ⇔ exact cost(n) ≤ available (available is whole micro-USD).
+    exact_base = price(Usage(input_tokens=prompt_tokens), pricing) * MICROS_PER_USD
+    per_token = out_rate * MICROS_PER_USD / _MTOK
+    n = int((available_micros - exact_base) / per_token)
+    return max(0, min(ceiling, n))

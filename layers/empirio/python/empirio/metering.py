@@ -1,0 +1,243 @@
+"""Metering: admit a request (hold + limits, one transaction), then settle or void it; and the sweeper.
+
+This is what the inference path calls around every upstream call:
+
+    admission = meter.admit(MeterRequest(...))      # 402 / 429 / 409 / 422 / 503 raise here: no upstream call
+    try: ... call upstream with admission.max_tokens ...
+    except: meter.void(admission); raise
+    meter.settle(admission, usage, record)          # charge ≤ hold, usage record, TPM corrected
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from empirio.domain.accounts import Principal
+from empirio.domain.admission import AccountView, Plan, plan_request, refusal
+from empirio.domain.catalog import CatalogModel
+from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
+from empirio.domain.limits import BucketState, plan, state
+from empirio.domain.pricing import Usage, cost_micros
+from empirio.errors import (
+    IdempotencyConflictError,
+    IdempotencyInProgressError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
+from empirio.store.ledger import AdmitConflict, Hold, HoldRequest, LedgerStore, SettleResult
+
+logger = logging.getLogger("empirio.metering")
+MAX_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class MeterRequest:
+    principal: Principal
+    request_id: str
+    model: CatalogModel
+    prompt_tokens: int
+    max_tokens: int | None = None
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class Admission:
+    request: MeterRequest
+    hold: Hold
+    max_tokens: int  # the output cap to pass upstream
+    rpm: BucketState
+    tpm: BucketState
+
+
+@dataclass(frozen=True)
+class Settled:
+    cost: int  # micro-USD the usage is worth
+    charged: int  # micro-USD taken from the balance (≤ hold)
+    result: SettleResult
+
+
+class IdempotentReplay(Exception):
+    """The Idempotency-Key already completed: answer with the stored response."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        super().__init__("replay")
+        self.response = response
+
+
+@dataclass
+class _Hints:
+    """Last known state per account (limits and bucket times); only a guess that saves a round trip."""
+
+    views: OrderedDict[str, AccountView] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, account_id: str) -> AccountView:
+        with self.lock:
+            return self.views.get(account_id) or AccountView.unknown()
+
+    def put(self, account_id: str, view: AccountView) -> None:
+        with self.lock:
+            self.views[account_id] = view
+            self.views.move_to_end(account_id)
+            while len(self.views) > 10_000:
+                self.views.popitem(last=False)
+
+
+class Meter:
+    def __init__(self, ledger: LedgerStore, clock: Callable[[], float] = time.time) -> None:
+        self.ledger = ledger
+        self._clock = clock
+        self._hints = _Hints()
+
+    def admit(self, req: MeterRequest) -> Admission:
+        account_id = req.principal.account_id
+        view = self._hints.get(account_id)
+        for _ in range(MAX_ATTEMPTS):
+            now_us = int(self._clock() * 1_000_000)
+            request_plan = plan_request(req.model, req.prompt_tokens, req.max_tokens, view)
+            rpm_plan = plan(view.rpm, 1, now_us, view.rpm_tat)
+            tpm_plan = plan(view.tpm, request_plan.tokens, now_us, view.tpm_tat)
+            hold_request = HoldRequest(
+                account_id=account_id,
+                request_id=req.request_id,
+                key_id=req.principal.key_id,
+                model=req.model.id,
+                amount=request_plan.hold,
+                tpm_cost=request_plan.tokens,
+                assumed_rpm=view.rpm,
+                assumed_tpm=view.tpm,
+                rpm=rpm_plan,
+                tpm=tpm_plan,
+                now_us=now_us,
+                expires_at=now_us // 1_000_000 + HOLD_TTL_SECONDS,
+                idem_key=f"{account_id}#{req.idempotency_key}" if req.idempotency_key else None,
+                fingerprint=req.fingerprint,
+            )
+            try:
+                self.ledger.admit(hold_request)
+            except AdmitConflict as conflict:
+                if conflict.idempotency is not None:
+                    self._idempotency_outcome(conflict.idempotency, req)
+                if conflict.account is None:
+                    raise NotFoundError("The account of this API key no longer exists.") from None
+                view = AccountView.from_item(conflict.account)
+                self._hints.put(account_id, view)
+                replanned = plan_request(req.model, req.prompt_tokens, req.max_tokens, view)  # may refuse
+                error = refusal(req.model, req.prompt_tokens, req.max_tokens, replanned, view, now_us)
+                if error is not None:
+                    raise error from None
+                continue
+            return self._admitted(req, hold_request, request_plan, view, now_us)
+        raise ServiceUnavailableError(
+            "The account is busy with concurrent requests; retry shortly.", headers={"retry-after": "1"}
+        )
+
+    def _admitted(
+        self, req: MeterRequest, hr: HoldRequest, p: Plan, view: AccountView, now_us: int
+    ) -> Admission:
+        rpm_tat = max(view.rpm_tat or 0, now_us) + hr.rpm.increment
+        tpm_tat = max(view.tpm_tat or 0, now_us) + hr.tpm.increment
+        available = None if view.available is None else view.available - p.hold
+        self._hints.put(
+            req.principal.account_id, AccountView(available, view.rpm, view.tpm, rpm_tat, tpm_tat)
+        )
+        hold = Hold(
+            account_id=hr.account_id,
+            request_id=hr.request_id,
+            amount=hr.amount,
+            tpm_cost=hr.tpm_cost,
+            tpm_limit=hr.assumed_tpm,
+            idem_key=hr.idem_key,
+            expires_at=hr.expires_at,
+        )
+        return Admission(
+            request=req,
+            hold=hold,
+            max_tokens=p.cap,
+            rpm=state(view.rpm, now_us, rpm_tat),
+            tpm=state(view.tpm, now_us, tpm_tat),
+        )
+
+    @staticmethod
+    def _idempotency_outcome(record: dict[str, Any], req: MeterRequest) -> None:
+        if record.get("fingerprint") != req.fingerprint:
+            raise IdempotencyConflictError(
+                "This Idempotency-Key was already used with a different request body.",
+                param="Idempotency-Key",
+            )
+        if record.get("status") == "done" and record.get("response"):
+            raise IdempotentReplay(record["response"])
+        raise IdempotencyInProgressError(
+            "A request with this Idempotency-Key is still in progress; retry after it completes.",
+            headers={"retry-after": "1"},
+        )
+
+    def settle(
+        self,
+        admission: Admission,
+        usage: Usage,
+        record: dict[str, Any] | None = None,
+        response: dict[str, Any] | None = None,
+    ) -> Settled:
+        """Charge the usage (never more than the hold), write the usage record, store the idempotent response."""
+        req = admission.request
+        cost = cost_micros(usage, req.model.pricing)
+        split = settle_amounts(admission.hold.amount, cost)
+        now = int(self._clock())
+        usage_record = {
+            "request_id": req.request_id,
+            "account_id": req.principal.account_id,
+            "key_id": req.principal.key_id,
+            "model": req.model.id,
+            "provider": req.model.provider,
+            "created_at": now,
+            "sort_key": f"{now:012d}#{req.request_id}",
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cached_input_tokens": usage.cached_input_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "cost": split.charge,
+            "price": cost,
+            "house_loss": split.house_loss,
+            **(record or {}),
+        }
+        result = self.ledger.settle(admission.hold, split, usage.total_tokens, usage_record, response)
+        if not result.settled and not result.already:
+            logger.warning(
+                "late settle lost to %s: request %s not charged", result.extra.get("status"), req.request_id
+            )
+        charged = split.charge if (result.settled or result.already) else 0
+        return Settled(cost=cost, charged=charged, result=result)
+
+    def void(self, admission: Admission) -> SettleResult:
+        """Release the whole hold: the upstream call failed before producing anything billable."""
+        return self.ledger.void(admission.hold)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    expired: int
+    lost_races: int
+
+
+def sweep(ledger: LedgerStore, now: int | None = None) -> SweepReport:
+    """Release every pending hold past its expiry. Each release is conditional on the hold still pending and
+    expired, so a concurrent late settle or a second sweeper can never release it twice."""
+    now = int(time.time()) if now is None else now
+    expired = lost = 0
+    for hold in ledger.pending_holds(now):
+        result = ledger.expire(hold, now)
+        if result.settled:
+            expired += 1
+        else:
+            lost += 1
+    if expired:
+        logger.info("sweeper released %d expired holds", expired)
+    return SweepReport(expired=expired, lost_races=lost)
