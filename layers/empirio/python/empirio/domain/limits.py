@@ -5,7 +5,7 @@ admits at most L + L·t/60 units (requests for RPM; prompt + max_tokens for TPM,
 at settle). A fresh or idle account can burst L at once.
 
 State is one integer per bucket, the theoretical arrival time ``tat`` in epoch microseconds: the moment the
-bucket would be full again. Admitting a cost c needs max(tat, now) + c·I − now ≤ L·I, I = 60 s / L; then
+bucket would be full again. Admitting a cost c needs max(tat, now) + c·I - now ≤ L·I, I = 60 s / L; then
 tat becomes max(tat, now) + c·I. DynamoDB conditions cannot compute max(), so each admission is planned for
 one of two cases, "busy" (tat ≥ now: condition tat ≤ deadline, add c·I) or "idle" (tat < now or absent: set
 tat = now + c·I), and replanned with the stored tat returned by a failed condition when the guess was wrong.

@@ -241,9 +241,9 @@ class LedgerStore:
                     "Update": {
                         "TableName": self._idem,
                         "Key": to_item({"idem_key": hold.idem_key}),
-                        "UpdateExpression": "SET #status = :done, response = :response",
+                        "UpdateExpression": "SET #status = :done, #response = :response",
                         "ConditionExpression": "request_id = :rid",
-                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeNames": {"#status": "status", "#response": "response"},
                         "ExpressionAttributeValues": values(
                             done="done", response=idem_response, rid=hold.request_id
                         ),
