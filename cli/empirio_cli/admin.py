@@ -11,16 +11,20 @@ import urllib.request
 from typing import Any
 
 
-def add_parser(sub: Any) -> None:
-    admin = sub.add_parser("admin", help="call the admin API")
-    admin.add_argument(
+def add_target_arguments(parser: Any) -> None:
+    parser.add_argument(
         "--url",
         default=os.environ.get("EMPIRIO_URL", "http://127.0.0.1:8000"),
         help="API base URL without /v1 (env EMPIRIO_URL)",
     )
-    admin.add_argument(
+    parser.add_argument(
         "--token", default=os.environ.get("EMPIRIO_ADMIN_TOKEN"), help="admin token (env EMPIRIO_ADMIN_TOKEN)"
     )
+
+
+def add_parser(sub: Any) -> None:
+    admin = sub.add_parser("admin", help="call the admin API")
+    add_target_arguments(admin)
     cmds = admin.add_subparsers(dest="admin_command", required=True)
 
     p = cmds.add_parser("create-account", help="create an account")
@@ -42,6 +46,7 @@ def add_parser(sub: Any) -> None:
     p = cmds.add_parser("revoke-key", help="revoke an API key")
     p.add_argument("account_id")
     p.add_argument("key_id")
+    cmds.add_parser("sweep", help="release expired holds now (what the scheduled sweeper does)")
     p = cmds.add_parser("set-limits", help="change an account's limits")
     p.add_argument("account_id")
     for name in ("rpm", "tpm", "max-keys", "max-chats"):
@@ -68,6 +73,8 @@ def request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None, 
         return "GET", f"{base}/{a.account_id}/keys", None, {}
     if c == "revoke-key":
         return "DELETE", f"{base}/{a.account_id}/keys/{a.key_id}", None, {}
+    if c == "sweep":
+        return "POST", "/admin/sweep", {}, {}
     if c == "set-limits":
         body = {k: v for k in ("rpm", "tpm", "max_keys", "max_chats") if (v := getattr(a, k)) is not None}
         return "PATCH", f"{base}/{a.account_id}/limits", body, {}

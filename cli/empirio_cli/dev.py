@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import secrets
+import threading
 from typing import Any
 
 from fastapi import FastAPI
 
 from empirio.context import Context, get_context, reset_context
+from empirio.metering import sweep
 from empirio.routes import FAMILIES
 from empirio.settings import Settings
 from empirio.web.app import create_app
 from empirio_cli.localaws import create_tables, start_mock_aws
 
 DEMO_CREDITS = 10_000_000  # $10.00
+logger = logging.getLogger("empirio.dev")
 
 
 def compose_app() -> FastAPI:
@@ -39,10 +43,26 @@ def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any]]:
     return context, {"account_id": account.account_id, "api_key": key, "admin_token": token}
 
 
+def start_sweeper(context: Context, every_seconds: float = 60.0) -> threading.Event:
+    """The scheduled sweeper, locally: a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                sweep(context.ledger)
+            except Exception:  # keep sweeping; the next run retries whatever failed
+                logger.exception("sweeper run failed")
+
+    threading.Thread(target=loop, name="sweeper", daemon=True).start()
+    return stop
+
+
 def run(host: str, port: int) -> None:
     import uvicorn
 
-    _, demo = prepare()
+    context, demo = prepare()
+    start_sweeper(context)
     base = f"http://{host}:{port}/v1"
     print(
         "EmpirioLabs gateway (local)\n"

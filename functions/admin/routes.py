@@ -7,30 +7,31 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header
 
 from empirio.context import get_context
+from empirio.metering import sweep
 from empirio.web.auth import principal_cache, require_admin
 from empirio.web.views import KeyCreate, account_view, key_view, limits_view
 from functions.admin import service
 
-router = APIRouter(prefix="/admin/accounts", dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
 
 
-@router.get("")
+@router.get("/accounts")
 def list_accounts(limit: int = 100, after: str | None = None) -> dict[str, Any]:
     accounts, cursor = get_context().accounts.list(limit=max(1, min(limit, 1000)), start=after)
     return {"object": "list", "data": [account_view(a) for a in accounts], "next": cursor}
 
 
-@router.post("", status_code=201)
+@router.post("/accounts", status_code=201)
 def create_account(body: service.AccountCreate) -> dict[str, Any]:
     return service.create_account(get_context(), body)
 
 
-@router.get("/{account_id}")
+@router.get("/accounts/{account_id}")
 def get_account(account_id: str) -> dict[str, Any]:
     return account_view(get_context().accounts.require(account_id))
 
 
-@router.post("/{account_id}/credits")
+@router.post("/accounts/{account_id}/credits")
 def add_credits(
     account_id: str,
     body: service.CreditsAdd,
@@ -39,7 +40,7 @@ def add_credits(
     return service.add_credits(get_context(), account_id, body, idempotency_key)
 
 
-@router.get("/{account_id}/keys")
+@router.get("/accounts/{account_id}/keys")
 def list_keys(account_id: str, include_revoked: bool = False) -> dict[str, Any]:
     context = get_context()
     context.accounts.require(account_id)
@@ -47,20 +48,27 @@ def list_keys(account_id: str, include_revoked: bool = False) -> dict[str, Any]:
     return {"object": "list", "data": [key_view(k) for k in keys]}
 
 
-@router.post("/{account_id}/keys", status_code=201)
+@router.post("/accounts/{account_id}/keys", status_code=201)
 def create_key(account_id: str, body: KeyCreate) -> dict[str, Any]:
     key, plaintext = get_context().keys.create(account_id, body.name, body.scope_tuple())
     return key_view(key, plaintext)
 
 
-@router.delete("/{account_id}/keys/{key_id}")
+@router.delete("/accounts/{account_id}/keys/{key_id}")
 def revoke_key(account_id: str, key_id: str) -> dict[str, Any]:
     key = get_context().keys.revoke(account_id, key_id)
     principal_cache.evict_key(key.key_id)
     return {**key_view(key), "deleted": True}
 
 
-@router.patch("/{account_id}/limits")
+@router.patch("/accounts/{account_id}/limits")
 def set_limits(account_id: str, body: service.LimitsPatch) -> dict[str, Any]:
     account = get_context().accounts.set_limits(account_id, body.changes())
     return {"account_id": account.account_id, **limits_view(account.limits)}
+
+
+@router.post("/sweep")
+def run_sweeper() -> dict[str, Any]:
+    """Release expired holds now (the scheduled sweeper does this every few minutes)."""
+    report = sweep(get_context().ledger)
+    return {"expired": report.expired, "lost_races": report.lost_races}

@@ -1,4 +1,5 @@
-"""ApiFunction: one Lambda function per family with the house defaults (arm64, Python 3.13, JSON logs, X-Ray)."""
+"""ApiFunction: one Lambda function per family or job, with the house defaults (arm64, Python 3.13, JSON logs,
+X-Ray, bounded log retention)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from empirio.routes import Family
 from infra.constructs.bundling import REPO, CopyBundling, bundling
 
 
@@ -17,7 +17,8 @@ class ApiFunction(Construct):
         scope: Construct,
         id: str,
         *,
-        family: Family,
+        name: str,
+        handler: str,
         layers: list[lambda_.ILayerVersion],
         environment: dict[str, str],
         memory_mb: int = 512,
@@ -25,13 +26,13 @@ class ApiFunction(Construct):
     ) -> None:
         super().__init__(scope, id)
         code = lambda_.Code.from_asset(
-            str(REPO / "functions" / family.name),
+            str(REPO / "functions" / name),
             asset_hash_type=AssetHashType.OUTPUT,
             bundling=bundling(
                 CopyBundling(
                     {
                         "functions/__init__.py": "functions/__init__.py",
-                        f"functions/{family.name}": f"functions/{family.name}",
+                        f"functions/{name}": f"functions/{name}",
                     }
                 )
             ),
@@ -44,12 +45,12 @@ class ApiFunction(Construct):
             "Function",
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
-            handler=family.handler,
+            handler=handler,
             code=code,
             layers=layers,
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_s),
-            environment={"POWERTOOLS_SERVICE_NAME": f"empirio-{family.name}", **environment},
+            environment={"POWERTOOLS_SERVICE_NAME": f"empirio-{name}", **environment},
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,

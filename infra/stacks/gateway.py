@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aws_cdk import AssetHashType, CfnOutput, Stack
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from empirio.routes import FAMILIES, Family
+from empirio.routes import FAMILIES, JOBS, Family
 from infra.constructs.api_function import ApiFunction
 from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
 from infra.constructs.tables import Tables
@@ -18,7 +20,8 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
     "keys": {"keys": "write", "accounts": "write"},
     "credits": {"keys": "read", "accounts": "read"},
     "limits": {"keys": "read", "accounts": "read"},
-    "admin": {"keys": "write", "accounts": "write", "ledger": "write"},
+    "admin": {"keys": "write", "accounts": "write", "ledger": "write", "idempotency": "write"},
+    "sweeper": {"accounts": "write", "ledger": "write", "idempotency": "write"},
 }
 
 
@@ -50,15 +53,41 @@ class GatewayStack(Stack):
             env = dict(environment)
             if family.iam_auth:
                 env["EMPIRIO_ADMIN_AUTH"] = "iam"
-            fn = ApiFunction(
-                self, f"{family.name.capitalize()}Function", family=family, layers=layers, environment=env
-            ).function
-            for logical, access in TABLE_ACCESS[family.name].items():
-                table = tables.by_logical[logical]
-                (table.grant_read_write_data if access == "write" else table.grant_read_data)(fn)
-            self.functions[family.name] = fn
+            fn = self._function(family.name, family.handler, layers, env, tables)
             self._routes(api, family, fn)
+        for job in JOBS:
+            fn = self._function(job.name, job.handler, layers, environment, tables, timeout_s=300)
+            events.Rule(
+                self,
+                f"{job.name.capitalize()}Schedule",
+                schedule=events.Schedule.expression(job.schedule),
+                targets=[targets.LambdaFunction(fn)],
+            )
         CfnOutput(self, "ApiUrl", value=api.url)
+
+    def _function(
+        self,
+        name: str,
+        handler: str,
+        layers: list[lambda_.ILayerVersion],
+        env: dict[str, str],
+        tables: Tables,
+        timeout_s: int = 29,
+    ) -> lambda_.Function:
+        fn = ApiFunction(
+            self,
+            f"{name.capitalize()}Function",
+            name=name,
+            handler=handler,
+            layers=layers,
+            environment=env,
+            timeout_s=timeout_s,
+        ).function
+        for logical, access in TABLE_ACCESS[name].items():
+            table = tables.by_logical[logical]
+            (table.grant_read_write_data if access == "write" else table.grant_read_data)(fn)
+        self.functions[name] = fn
+        return fn
 
     def _layers(self) -> list[lambda_.ILayerVersion]:
         deps = lambda_.LayerVersion(

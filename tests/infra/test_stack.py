@@ -109,3 +109,24 @@ def test_dependency_layer_requirements_match_the_lock_file() -> None:
         assert lock.get(name) == version, f"{name}: run `make requirements`"
     for runtime_dep in ("fastapi", "mangum", "pydantic", "aws-lambda-powertools"):
         assert runtime_dep in pinned
+
+
+def test_scheduled_jobs_run_on_eventbridge_without_routes(template: dict[str, Any]) -> None:
+    from empirio.routes import JOBS
+
+    rules = list(resources(template, "AWS::Events::Rule").values())
+    functions = resources(template, "AWS::Lambda::Function")
+    routed = set(_template_routes(template).values())
+    for job in JOBS:
+        rule = next(r for r in rules if r["Properties"]["ScheduleExpression"] == job.schedule)
+        target = rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]
+        assert functions[target]["Properties"]["Handler"] == job.handler
+        assert target not in routed
+
+
+def test_every_function_has_declared_table_access() -> None:
+    from empirio.routes import JOBS
+    from infra.stacks.gateway import TABLE_ACCESS
+
+    assert set(TABLE_ACCESS) == {f.name for f in FAMILIES} | {j.name for j in JOBS}
+    assert {t for access in TABLE_ACCESS.values() for t in access} <= {t.logical for t in TABLES}

@@ -55,10 +55,26 @@ FAMILIES: tuple[Family, ...] = (
             "POST /admin/accounts/{account_id}/keys",
             "DELETE /admin/accounts/{account_id}/keys/{key_id}",
             "PATCH /admin/accounts/{account_id}/limits",
+            "POST /admin/sweep",
         ),
         iam_auth=True,
     ),
 )
+
+
+@dataclass(frozen=True)
+class Job:
+    """A function with no HTTP route, run on an EventBridge schedule (locally: an `empirio` command)."""
+
+    name: str
+    schedule: str  # EventBridge rate or cron expression
+
+    @property
+    def handler(self) -> str:
+        return f"functions.{self.name}.handler.handler"
+
+
+JOBS: tuple[Job, ...] = (Job("sweeper", "rate(5 minutes)"),)
 
 
 def family(name: str) -> Family:

@@ -1,0 +1,1 @@
+"""The sweeper: releases holds whose request never settled (a crashed function), on a schedule."""
