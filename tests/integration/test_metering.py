@@ -112,3 +112,21 @@ def test_changed_limits_are_learned_from_the_failed_condition(make_books: Any, a
     aws.accounts.set_limits(books.account_id, {"rpm": 10})
     books.admit()  # the meter assumed rpm=3; the condition fails, returns rpm=10, and the retry admits
     books.assert_books_balance()
+
+
+def test_limits_endpoint_publishes_the_policy_and_what_remains(operator: Any, aws: Any) -> None:
+    from empirio.domain.accounts import Principal
+    from empirio.domain.keys import Scope
+    from empirio.metering import Meter, MeterRequest
+    from tests.integration.conftest import MODEL
+
+    account = operator.create_account("limits", "10.00")
+    key = operator.create_key(account["id"])
+    principal = Principal(account["id"], "key_x", (Scope.INFERENCE,))
+    Meter(aws.ledger).admit(
+        MeterRequest(principal, "req_limits_1", MODEL, prompt_tokens=1000, max_tokens=1000)
+    )
+    body = operator.client.get("/v1/limits", headers={"Authorization": f"Bearer {key}"}).json()
+    assert "L + L*t/60" in body["rate_limit_policy"]
+    assert body["usage"]["requests_remaining"] == 49
+    assert 2_000_000 - 2000 <= body["usage"]["tokens_remaining"] < 2_000_000  # refilling at 33,333 per s

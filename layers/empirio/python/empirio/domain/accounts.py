@@ -31,6 +31,8 @@ class Account:
     key_count: int
     chat_count: int
     created_at: int
+    rpm_tat: int | None = None  # token-bucket state (see empirio.domain.limits)
+    tpm_tat: int | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ def account_from_item(item: dict[str, Any]) -> Account:
         key_count=plain.get("key_count", 0),
         chat_count=plain.get("chat_count", 0),
         created_at=plain.get("created_at", 0),
+        rpm_tat=plain.get("rpm_tat"),
+        tpm_tat=plain.get("tpm_tat"),
     )
 
 
