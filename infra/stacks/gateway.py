@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import AssetHashType, CfnOutput, Stack
+from aws_cdk import AssetHashType, CfnOutput, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -16,6 +16,13 @@ from infra.constructs.tables import Tables
 
 # Least privilege: the tables each family touches and how ("read" or "write", write implying read).
 TABLE_ACCESS: dict[str, dict[str, str]] = {
+    "inference": {
+        "keys": "read",
+        "accounts": "write",
+        "ledger": "write",
+        "usage": "write",
+        "idempotency": "write",
+    },
     "models": {"keys": "read"},
     "keys": {"keys": "write", "accounts": "write"},
     "credits": {"keys": "read", "accounts": "read"},
@@ -53,7 +60,10 @@ class GatewayStack(Stack):
             env = dict(environment)
             if family.iam_auth:
                 env["EMPIRIO_ADMIN_AUTH"] = "iam"
-            fn = self._function(family.name, family.handler, layers, env, tables)
+            if family.entry == "web-adapter":
+                fn = self._web_adapter_function(family, layers, env, tables)
+            else:
+                fn = self._function(family.name, family.handler, layers, env, tables)
             self._routes(api, family, fn)
         for job in JOBS:
             fn = self._function(job.name, job.handler, layers, environment, tables, timeout_s=300)
@@ -73,6 +83,7 @@ class GatewayStack(Stack):
         env: dict[str, str],
         tables: Tables,
         timeout_s: int = 29,
+        memory_mb: int = 512,
     ) -> lambda_.Function:
         fn = ApiFunction(
             self,
@@ -82,12 +93,40 @@ class GatewayStack(Stack):
             layers=layers,
             environment=env,
             timeout_s=timeout_s,
+            memory_mb=memory_mb,
         ).function
         for logical, access in TABLE_ACCESS[name].items():
             table = tables.by_logical[logical]
             (table.grant_read_write_data if access == "write" else table.grant_read_data)(fn)
         self.functions[name] = fn
         return fn
+
+    def _web_adapter_function(
+        self, family: Family, layers: list[lambda_.ILayerVersion], env: dict[str, str], tables: Tables
+    ) -> lambda_.Function:
+        """The same FastAPI app under uvicorn, behind the Lambda Web Adapter, so responses can stream."""
+        adapter = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "WebAdapterLayer",
+            f"arn:aws:lambda:{self.region}:753240598075:layer:LambdaAdapterLayerArm64:25",
+        )
+        stream_env = {
+            **env,
+            "AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap",
+            "AWS_LWA_INVOKE_MODE": "RESPONSE_STREAM",
+            "AWS_LWA_READINESS_CHECK_PATH": "/",
+            "AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS": "500",
+            "PORT": "8080",
+        }
+        return self._function(
+            family.name,
+            f"functions/{family.name}/run.sh",
+            [adapter, *layers],
+            stream_env,
+            tables,
+            timeout_s=900,
+            memory_mb=1024,
+        )
 
     def _layers(self) -> list[lambda_.ILayerVersion]:
         deps = lambda_.LayerVersion(
@@ -124,7 +163,12 @@ class GatewayStack(Stack):
 
     @staticmethod
     def _routes(api: apigw.RestApi, family: Family, fn: lambda_.IFunction) -> None:
-        integration = apigw.LambdaIntegration(fn)
+        streaming = family.entry == "web-adapter"
+        integration = apigw.LambdaIntegration(
+            fn,
+            response_transfer_mode=apigw.ResponseTransferMode.STREAM if streaming else None,
+            timeout=Duration.minutes(15) if streaming else None,
+        )
         auth = apigw.AuthorizationType.IAM if family.iam_auth else apigw.AuthorizationType.NONE
         for route in family.routes:
             resource = api.root.resource_for_path(route.apigw_path)

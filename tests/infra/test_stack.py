@@ -33,7 +33,7 @@ def _template_routes(template: dict[str, Any]) -> dict[tuple[str, str], str]:
         function = next(
             part["Fn::GetAtt"][0] for part in uri if isinstance(part, dict) and "Fn::GetAtt" in part
         )
-        routes[(props["HttpMethod"], path_of(props["ResourceId"]))] = function
+        routes[(props["HttpMethod"], path_of(props["ResourceId"]) or "/")] = function
     return routes
 
 
@@ -54,10 +54,15 @@ def test_each_family_is_served_by_its_own_function(template: dict[str, Any]) -> 
         targets = {by_route[(r.method, r.apigw_path)] for r in family.routes}
         assert len(targets) == 1, family.name
         props = functions[targets.pop()]["Properties"]
-        assert props["Handler"] == family.handler
+        if family.entry == "web-adapter":
+            assert props["Handler"] == f"functions/{family.name}/run.sh"
+            assert props["Environment"]["Variables"]["AWS_LWA_INVOKE_MODE"] == "RESPONSE_STREAM"
+            assert props["Timeout"] == 900
+        else:
+            assert props["Handler"] == family.handler
         assert props["Runtime"] == "python3.13" and props["Architectures"] == ["arm64"]
         assert props["LoggingConfig"]["LogFormat"] == "JSON" and props["TracingConfig"]["Mode"] == "Active"
-        assert len(props["Layers"]) == 2
+        assert len(props["Layers"]) == (3 if family.entry == "web-adapter" else 2)
 
 
 def test_admin_routes_use_iam_and_customer_routes_do_not(template: dict[str, Any]) -> None:
@@ -130,3 +135,12 @@ def test_every_function_has_declared_table_access() -> None:
 
     assert set(TABLE_ACCESS) == {f.name for f in FAMILIES} | {j.name for j in JOBS}
     assert {t for access in TABLE_ACCESS.values() for t in access} <= {t.logical for t in TABLES}
+
+
+def test_inference_routes_stream_and_the_others_do_not(template: dict[str, Any]) -> None:
+    streaming = {path for f in FAMILIES if f.entry == "web-adapter" for path in (r.apigw_path for r in f.routes)}
+    methods = resources(template, "AWS::ApiGateway::Method").values()
+    modes = {m["Properties"]["Integration"].get("ResponseTransferMode") for m in methods}
+    assert modes == {"STREAM", None}
+    stream_count = sum(m["Properties"]["Integration"].get("ResponseTransferMode") == "STREAM" for m in methods)
+    assert stream_count == len(streaming)

@@ -159,4 +159,4 @@ def test_credits_and_limits_views(operator: Operator, api_key: str) -> None:
         "max_keys": 50,
         "max_chats": 50,
     }
-    assert limits["usage"] == {"keys": 1, "chats": 0}
+    assert {k: limits["usage"][k] for k in ("keys", "chats")} == {"keys": 1, "chats": 0}

@@ -86,3 +86,15 @@ class IdempotencyInProgressError(ApiError):
     status = 409
     type = "invalid_request_error"
     code = "idempotency_key_in_progress"
+
+
+class UpstreamFailedError(ApiError):
+    status = 502
+    type = "api_error"
+    code = "upstream_error"
+
+
+class UpstreamTimeoutError(ApiError):
+    status = 504
+    type = "api_error"
+    code = "upstream_timeout"

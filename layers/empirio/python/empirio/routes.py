@@ -40,6 +40,17 @@ def _routes(*pairs: str) -> tuple[Route, ...]:
 
 
 FAMILIES: tuple[Family, ...] = (
+    Family(
+        "inference",
+        _routes(
+            "POST /v1/chat/completions",
+            "POST /v1/responses",
+            "POST /v1/messages",
+            "POST /v1/messages/count_tokens",
+            "HEAD /",
+        ),
+        entry="web-adapter",
+    ),
     Family("models", _routes("GET /v1/models", "GET /v1/models/{model_id:path}")),
     Family("keys", _routes("GET /v1/keys", "POST /v1/keys", "DELETE /v1/keys/{key_id}")),
     Family("credits", _routes("GET /v1/credits")),

@@ -29,10 +29,11 @@ def create_app(*routers: APIRouter, title: str = "EmpirioLabs API") -> FastAPI:
 
 
 def router_routes(router: APIRouter) -> set[tuple[str, str]]:
-    """(method, path) of every route a router serves (HEAD, added implicitly for GET, left out)."""
+    """(method, path) of every route a router serves (the HEAD that comes implicitly with a GET left out)."""
     pairs = set()
     for route in router.routes:
-        for method in getattr(route, "methods", None) or ():
-            if method != "HEAD":
+        methods = getattr(route, "methods", None) or set()
+        for method in methods:
+            if method != "HEAD" or "GET" not in methods:
                 pairs.add((method, getattr(route, "path", "")))
     return pairs

@@ -1,0 +1,88 @@
+"""HTTP routes of the inference family (thin: read, authenticate, parse, hand to the service)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from empirio.context import get_context
+from empirio.domain.keys import Scope
+from empirio.domain.tokens import estimate_prompt_tokens
+from empirio.errors import InvalidRequestError, PermissionDeniedError
+from empirio.formats import anthropic_messages
+from empirio.web.auth import authenticate
+from functions.inference.formats import FORMATS
+from functions.inference.service import Call, InferenceService, fingerprint, resolve_model
+
+router = APIRouter()
+
+
+async def _json_body(request: Request) -> tuple[bytes, dict[str, Any]]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidRequestError("The request body is not valid JSON.", param="body") from None
+    if not isinstance(body, dict):
+        raise InvalidRequestError("The request body must be a JSON object.", param="body")
+    return raw, body
+
+
+async def _infer(request: Request, endpoint: str) -> Response:
+    started = time.monotonic()
+    principal = authenticate(request)
+    if not principal.can(Scope.INFERENCE):
+        raise PermissionDeniedError("This API key lacks the 'inference' scope.", code="insufficient_scope")
+    raw, body = await _json_body(request)
+    fmt = FORMATS[endpoint]
+    canonical = fmt.parse_request(body)
+    context = get_context()
+    model = resolve_model(context, canonical, endpoint)
+    request_id = getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex}"
+    idempotency_key = request.headers.get("idempotency-key")
+    call = Call(
+        endpoint=endpoint,
+        fmt=fmt,
+        request=canonical,
+        model=model,
+        principal=principal,
+        request_id=request_id,
+        started=started,
+        fingerprint=fingerprint(raw),
+        idempotency_key=idempotency_key[:255] if idempotency_key else None,
+    )
+    return await InferenceService(context).handle(call)
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    return await _infer(request, "/v1/chat/completions")
+
+
+@router.post("/v1/responses")
+async def responses(request: Request) -> Response:
+    return await _infer(request, "/v1/responses")
+
+
+@router.post("/v1/messages")
+async def messages(request: Request) -> Response:
+    return await _infer(request, "/v1/messages")
+
+
+@router.post("/v1/messages/count_tokens")
+async def count_tokens(request: Request) -> JSONResponse:
+    authenticate(request)
+    _, body = await _json_body(request)
+    canonical = anthropic_messages.parse_request({"max_tokens": 1, **body})
+    return JSONResponse({"input_tokens": estimate_prompt_tokens(canonical)})
+
+
+@router.head("/")
+async def head_root() -> Response:
+    """Claude Code checks connectivity with a quick HEAD /."""
+    return Response(status_code=200)

@@ -1,0 +1,258 @@
+"""The inference use case: parse → model → admit → call → settle → render, buffered or streamed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from empirio.context import Context
+from empirio.domain.accounts import Principal
+from empirio.domain.canonical import Image, Request, TokenUsage, ToolResult
+from empirio.domain.catalog import CatalogModel
+from empirio.domain.pricing import Usage, cost_micros
+from empirio.domain.tokens import estimate_prompt_tokens
+from empirio.errors import (
+    ApiError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitError,
+    UpstreamFailedError,
+    UpstreamTimeoutError,
+)
+from empirio.formats import anthropic_messages
+from empirio.formats.sse import HEARTBEAT
+from empirio.metering import Admission, IdempotentReplay, MeterRequest
+from empirio.providers.base import Options, UpstreamError
+from empirio.providers.registry import provider_for
+from empirio.web.ratelimit import anthropic_headers, openai_headers
+from functions.inference.pump import Pump
+
+logger = logging.getLogger("empirio.inference")
+MAX_STORED_RESPONSE = 256 * 1024  # DynamoDB items stop at 400 KB
+
+
+@dataclass(frozen=True)
+class Call:
+    """One inference request as it moves through the steps."""
+
+    endpoint: str
+    fmt: ModuleType
+    request: Request
+    model: CatalogModel
+    principal: Principal
+    request_id: str
+    started: float
+    fingerprint: str
+    idempotency_key: str | None
+
+
+def resolve_model(context: Context, request: Request, endpoint: str) -> CatalogModel:
+    model = context.catalog.get(request.model)
+    if model is None:
+        raise NotFoundError(
+            f"The model '{request.model}' does not exist. GET /v1/models lists the models.",
+            param="model",
+            code="model_not_found",
+        )
+    if not model.serves(endpoint):
+        raise InvalidRequestError(
+            f"The model '{model.id}' does not serve {endpoint}; it serves {', '.join(model.endpoints)}.",
+            param="model",
+            code="unsupported_endpoint",
+        )
+    has_image = any(
+        isinstance(b, Image) or (isinstance(b, ToolResult) and any(isinstance(x, Image) for x in b.content))
+        for m in request.messages
+        for b in m.content
+    )
+    if has_image and "image" not in model.modalities.input:
+        raise InvalidRequestError(
+            f"The model '{model.id}' does not accept image input.",
+            param="messages",
+            code="unsupported_modality",
+        )
+    return model
+
+
+def upstream_error(error: UpstreamError) -> ApiError:
+    if error.status == 429:
+        return RateLimitError(
+            error.message, headers={"retry-after": error.retry_after or "1"}, code="upstream_rate_limited"
+        )
+    if error.status == 400:
+        return InvalidRequestError(error.message, code="upstream_invalid_request")
+    if error.status == 504:
+        return UpstreamTimeoutError(error.message)
+    return UpstreamFailedError(error.message)
+
+
+def fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def rate_headers(call: Call, admission: Admission) -> dict[str, str]:
+    if call.fmt is anthropic_messages:
+        return anthropic_headers(admission.rpm, admission.tpm, time.time())
+    return openai_headers(admission.rpm, admission.tpm)
+
+
+def replay(stored: dict[str, Any], request_id: str) -> Response:
+    headers = {"x-request-id": request_id, "idempotent-replayed": "true"}
+    return Response(
+        stored.get("body", ""),
+        status_code=int(stored.get("status", 200)),
+        media_type=stored.get("content_type", "application/json"),
+        headers=headers,
+    )
+
+
+class InferenceService:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    async def handle(self, call: Call) -> Response:
+        meter = self.context.meter
+        prompt_tokens = estimate_prompt_tokens(call.request)
+        try:
+            admission = await run_in_threadpool(
+                meter.admit,
+                MeterRequest(
+                    principal=call.principal,
+                    request_id=call.request_id,
+                    model=call.model,
+                    prompt_tokens=prompt_tokens,
+                    max_tokens=call.request.max_tokens,
+                    idempotency_key=call.idempotency_key,
+                    fingerprint=call.fingerprint,
+                ),
+            )
+        except IdempotentReplay as stored:
+            return replay(stored.response, call.request_id)
+        headers = {"x-request-id": call.request_id, **rate_headers(call, admission)}
+        provider = provider_for(call.model.provider)
+        options = Options(max_tokens=admission.max_tokens)
+        if not call.request.stream:
+            return await self._buffered(call, admission, provider, options, headers)
+        return await self._streamed(call, admission, provider, options, headers)
+
+    async def _buffered(
+        self, call: Call, admission: Admission, provider: Any, options: Options, headers: dict[str, str]
+    ) -> Response:
+        upstream_started = time.monotonic()
+        try:
+            response = await provider.complete(call.request, call.model, options)
+        except UpstreamError as error:
+            await run_in_threadpool(self.context.meter.void, admission)
+            raise upstream_error(error) from None
+        except BaseException:
+            await run_in_threadpool(self.context.meter.void, admission)
+            raise
+        upstream_ms = (time.monotonic() - upstream_started) * 1000
+        cost = cost_micros(_usage(response.usage), call.model.pricing)
+        body = call.fmt.render_response(response, request_id=call.request_id, model=call.model.id, cost=cost)
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        stored = {"status": 200, "content_type": "application/json", "body": text}
+        record = self._record(call, False, response.finish_reason, upstream_ms, None)
+        await self._settle(
+            admission, response.usage, record, stored if len(text) < MAX_STORED_RESPONSE else None
+        )
+        return Response(text, media_type="application/json", headers=headers)
+
+    async def _streamed(
+        self, call: Call, admission: Admission, provider: Any, options: Options, headers: dict[str, str]
+    ) -> Response:
+        upstream_started = time.monotonic()
+        events = provider.stream(call.request, call.model, options).__aiter__()
+        try:
+            first = await events.__anext__()  # errors before the first byte still get a proper status code
+        except StopAsyncIteration:
+            first = None
+        except UpstreamError as error:
+            await run_in_threadpool(self.context.meter.void, admission)
+            raise upstream_error(error) from None
+        except BaseException:
+            await run_in_threadpool(self.context.meter.void, admission)
+            raise
+        renderer = call.fmt.StreamRenderer(request_id=call.request_id, model=call.model.id)
+
+        async def finish(
+            usage: TokenUsage, complete: bool, error: str | None, rendered: list[bytes]
+        ) -> list[bytes]:
+            generated = usage.output_tokens > 0 or pump.accumulator.text or pump.accumulator.calls
+            if error and not generated:
+                await run_in_threadpool(self.context.meter.void, admission)
+                return list(renderer.error(error))
+            cost = cost_micros(_usage(usage), call.model.pricing)
+            tail = (
+                list(renderer.end(usage, cost)) if complete else list(renderer.error(error or "stream ended"))
+            )
+            ttft = ((pump.first_token_at or time.monotonic()) - upstream_started) * 1000
+            record = self._record(
+                call,
+                True,
+                pump.accumulator.finish or ("stop" if complete else "error"),
+                (time.monotonic() - upstream_started) * 1000,
+                ttft,
+                error,
+            )
+            text = b"".join([*rendered, *tail]).decode()
+            stored = {"status": 200, "content_type": "text/event-stream", "body": text}
+            await self._settle(
+                admission, usage, record, stored if complete and len(text) < MAX_STORED_RESPONSE else None
+            )
+            return tail
+
+        pump = Pump(renderer=renderer, events=events, first=[first] if first else [], finish=finish)
+        pump.start()
+        heartbeat = anthropic_messages.StreamRenderer.ping() if call.fmt is anthropic_messages else HEARTBEAT
+        return StreamingResponse(
+            pump.body(heartbeat),
+            media_type="text/event-stream",
+            headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+
+    async def _settle(
+        self, admission: Admission, usage: TokenUsage, record: dict[str, Any], stored: dict[str, Any] | None
+    ) -> None:
+        try:
+            await run_in_threadpool(self.context.meter.settle, admission, _usage(usage), record, stored)
+        except Exception:
+            # The answer exists; the hold stays pending and the sweeper releases it (the house bears the cost).
+            logger.exception("settle failed for %s", admission.request.request_id)
+
+    @staticmethod
+    def _record(
+        call: Call,
+        streamed: bool,
+        finish: str,
+        upstream_ms: float,
+        ttft_ms: float | None,
+        error: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "endpoint": call.endpoint,
+            "streamed": streamed,
+            "finish_reason": finish,
+            "status": "error" if error else "ok",
+            "error_type": "upstream" if error else None,
+            "latency_ms": round((time.monotonic() - call.started) * 1000),
+            "upstream_latency_ms": round(upstream_ms),
+            "ttft_ms": round(ttft_ms) if ttft_ms is not None else None,
+        }
+
+
+def _usage(usage: TokenUsage) -> Usage:
+    return Usage(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cached_input_tokens=usage.cached_input_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+    )

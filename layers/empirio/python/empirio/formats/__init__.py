@@ -1,0 +1,1 @@
+"""Client wire formats ⇄ canonical (pure): OpenAI Chat Completions, OpenAI Responses, Anthropic Messages."""

@@ -1,0 +1,55 @@
+"""What every provider adapter offers, and the upstream failures the gateway maps into client errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from empirio.domain.canonical import Event, Request, Response
+from empirio.domain.catalog import CatalogModel
+
+
+@dataclass(frozen=True)
+class UpstreamCall:
+    """One HTTP request to an upstream, fully built by a pure adapter."""
+
+    url: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+class UpstreamError(Exception):
+    """The upstream refused or failed. ``status`` is what the client gets: 429, 400, 502 or 504."""
+
+    def __init__(
+        self, status: int, message: str, *, retry_after: str | None = None, retryable: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+        self.retryable = retryable
+
+
+@dataclass
+class StreamParser(Protocol):
+    """Turns an upstream's SSE messages into canonical events (stateful: tool-call indexes, usage folding)."""
+
+    def feed(self, event: str | None, data: str) -> list[Event]: ...
+
+
+@dataclass(frozen=True)
+class Options:
+    """What admission decided for this call."""
+
+    max_tokens: int
+    credentials: dict[str, str] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    """A provider: ``complete`` for a buffered answer, ``stream`` for canonical events."""
+
+    async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response: ...
+
+    def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]: ...

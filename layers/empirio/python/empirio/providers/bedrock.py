@@ -1,0 +1,211 @@
+"""Amazon Bedrock's Converse and ConverseStream: canonical ⇄ Converse shapes (pure); calls go through
+``bedrock_runtime`` (boto3, off the event loop)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from empirio.domain.canonical import (
+    Block,
+    Event,
+    Finish,
+    FinishReason,
+    Image,
+    Request,
+    Response,
+    Text,
+    TextDelta,
+    Thinking,
+    ThinkingDelta,
+    TokenUsage,
+    ToolCall,
+    ToolCallDelta,
+    ToolCallStart,
+    ToolResult,
+    UsageUpdate,
+)
+from empirio.domain.catalog import CatalogModel
+from empirio.providers import bedrock_runtime
+from empirio.providers.base import Options, UpstreamError
+
+_FINISH: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "content_filtered": "content_filter",
+    "guardrail_intervened": "content_filter",
+}
+
+
+def _image(image: Image) -> dict[str, Any]:
+    if not image.data:
+        raise UpstreamError(400, "Bedrock models take inline (base64) images only, not image URLs.")
+    fmt = (image.media_type or "image/png").split("/")[-1].replace("jpg", "jpeg")
+    return {"image": {"format": fmt, "source": {"bytes": base64.b64decode(image.data)}}}
+
+
+def _content(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for b in blocks:
+        if isinstance(b, Text) and b.text:
+            out.append({"text": b.text})
+        elif isinstance(b, Image):
+            out.append(_image(b))
+        elif isinstance(b, ToolCall):
+            try:
+                arguments = json.loads(b.arguments or "{}")
+            except json.JSONDecodeError:
+                arguments = {}
+            out.append({"toolUse": {"toolUseId": b.id, "name": b.name, "input": arguments}})
+        elif isinstance(b, ToolResult):
+            inner = [{"text": x.text} for x in b.content if isinstance(x, Text)] or [{"text": ""}]
+            out.append(
+                {
+                    "toolResult": {
+                        "toolUseId": b.tool_call_id,
+                        "content": inner,
+                        "status": "error" if b.is_error else "success",
+                    }
+                }
+            )
+    return out
+
+
+def build(request: Request, model: CatalogModel, options: Options) -> dict[str, Any]:
+    """Keyword arguments of ``converse`` / ``converse_stream``."""
+    messages: list[dict[str, Any]] = []
+    for m in request.messages:
+        if m.role == "system":
+            continue
+        role = "assistant" if m.role == "assistant" else "user"
+        content = _content(m.content)
+        if not content:
+            continue
+        if messages and messages[-1]["role"] == role:
+            messages[-1]["content"].extend(content)
+        else:
+            messages.append({"role": role, "content": content})
+    kwargs: dict[str, Any] = {"modelId": model.upstream_model, "messages": messages}
+    config: dict[str, Any] = {"maxTokens": options.max_tokens}
+    if request.temperature is not None:
+        config["temperature"] = min(request.temperature, 1.0)
+    if request.top_p is not None:
+        config["topP"] = request.top_p
+    if request.stop:
+        config["stopSequences"] = list(request.stop)
+    kwargs["inferenceConfig"] = config
+    system = request.system_text()
+    rf = request.response_format
+    if rf and rf.schema:
+        system = (
+            f"{system}\n\nAnswer with JSON only, matching this JSON schema: {json.dumps(rf.schema)}".strip()
+        )
+    if system:
+        kwargs["system"] = [{"text": system}]
+    if request.tools:
+        tool_config: dict[str, Any] = {
+            "tools": [
+                {
+                    "toolSpec": {
+                        "name": t.name,
+                        "description": t.description or t.name,
+                        "inputSchema": {"json": t.parameters},
+                    }
+                }
+                for t in request.tools
+            ]
+        }
+        tc = request.tool_choice
+        if tc and tc.mode == "required":
+            tool_config["toolChoice"] = {"any": {}}
+        elif tc and tc.mode == "tool":
+            tool_config["toolChoice"] = {"tool": {"name": tc.name}}
+        if not (tc and tc.mode == "none"):
+            kwargs["toolConfig"] = tool_config
+    return kwargs
+
+
+def parse_usage(raw: dict[str, Any] | None) -> TokenUsage:
+    raw = raw or {}
+    cached = int(raw.get("cacheReadInputTokens") or 0)
+    return TokenUsage(
+        input_tokens=int(raw.get("inputTokens") or 0) + cached,
+        output_tokens=int(raw.get("outputTokens") or 0),
+        cached_input_tokens=cached,
+    )
+
+
+def parse_response(payload: dict[str, Any]) -> Response:
+    content: list[Block] = []
+    for block in ((payload.get("output") or {}).get("message") or {}).get("content") or []:
+        if "text" in block:
+            content.append(Text(block["text"]))
+        elif "toolUse" in block:
+            use = block["toolUse"]
+            content.append(
+                ToolCall(use.get("toolUseId", ""), use.get("name", ""), json.dumps(use.get("input") or {}))
+            )
+        elif "reasoningContent" in block:
+            text = block["reasoningContent"].get("reasoningText") or {}
+            content.append(Thinking(text.get("text", ""), text.get("signature")))
+    return Response(
+        tuple(content),
+        _FINISH.get(payload.get("stopReason") or "", "stop"),
+        parse_usage(payload.get("usage")),
+    )
+
+
+@dataclass
+class StreamParser:
+    """ConverseStream events → canonical events."""
+
+    block_tools: dict[int, int] = field(default_factory=dict)
+
+    def feed(self, event: dict[str, Any]) -> list[Event]:
+        if "contentBlockStart" in event:
+            start = event["contentBlockStart"]
+            use = (start.get("start") or {}).get("toolUse")
+            if use:
+                index = len(self.block_tools)
+                self.block_tools[int(start.get("contentBlockIndex", 0))] = index
+                return [ToolCallStart(index, use.get("toolUseId", ""), use.get("name", ""))]
+            return []
+        if "contentBlockDelta" in event:
+            body = event["contentBlockDelta"]
+            delta = body.get("delta") or {}
+            if "text" in delta:
+                return [TextDelta(delta["text"])]
+            if "toolUse" in delta and int(body.get("contentBlockIndex", 0)) in self.block_tools:
+                return [
+                    ToolCallDelta(
+                        self.block_tools[int(body["contentBlockIndex"])], delta["toolUse"].get("input", "")
+                    )
+                ]
+            if "reasoningContent" in delta:
+                rc = delta["reasoningContent"]
+                return [ThinkingDelta(rc.get("text", ""), rc.get("signature"))]
+            return []
+        if "messageStop" in event:
+            return [Finish(_FINISH.get(event["messageStop"].get("stopReason", ""), "stop"))]
+        if "metadata" in event:
+            return [UsageUpdate(parse_usage(event["metadata"].get("usage")))]
+        return []
+
+
+class BedrockProvider:
+    async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
+        payload = await bedrock_runtime.converse(model.region, model.base_url, build(request, model, options))
+        return parse_response(payload)
+
+    async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
+        parser = StreamParser()
+        async for event in bedrock_runtime.converse_stream(
+            model.region, model.base_url, build(request, model, options)
+        ):
+            for item in parser.feed(event):
+                yield item

@@ -1,0 +1,83 @@
+"""Bedrock's transport: boto3 ``bedrock-runtime``, run in worker threads so the event loop never blocks,
+with its failures mapped like every upstream's (throttling → 429, validation → 400, timeouts → 504)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+
+from empirio.providers.base import UpstreamError
+
+_END = object()
+
+
+@lru_cache(maxsize=16)
+def _client(region: str, endpoint_url: str | None) -> Any:
+    config = Config(connect_timeout=10, read_timeout=300, retries={"max_attempts": 3, "mode": "adaptive"})
+    return boto3.client("bedrock-runtime", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+def _mapped(error: Exception) -> UpstreamError:
+    if isinstance(error, ReadTimeoutError):
+        return UpstreamError(504, "The upstream provider timed out.")
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", code)
+        if code in {"ThrottlingException", "ServiceQuotaExceededException"}:
+            return UpstreamError(429, f"The upstream provider is rate limiting: {message}", retry_after="1")
+        if code in {"ValidationException", "ResourceNotFoundException"}:
+            return UpstreamError(400, f"The upstream provider refused the request: {message}")
+        if code == "ModelTimeoutException":
+            return UpstreamError(504, "The upstream provider timed out.")
+        return UpstreamError(502, f"The upstream provider failed ({code}).")
+    return UpstreamError(502, f"Could not reach the upstream provider ({type(error).__name__}).")
+
+
+async def converse(region: str, endpoint_url: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = await asyncio.to_thread(_client(region, endpoint_url).converse, **kwargs)
+        return result
+    except (ClientError, BotoCoreError) as error:
+        raise _mapped(error) from None
+
+
+async def converse_stream(
+    region: str, endpoint_url: str | None, kwargs: dict[str, Any]
+) -> AsyncIterator[dict[str, Any]]:
+    """Events of ConverseStream; a thread reads botocore's blocking stream and hands events to the loop."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            response = _client(region, endpoint_url).converse_stream(**kwargs)
+            for event in response["stream"]:
+                if stop.is_set():
+                    break
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+        except (ClientError, BotoCoreError) as error:
+            loop.call_soon_threadsafe(queue.put_nowait, _mapped(error))
+        except Exception as error:  # surfaced to the caller, not lost in the thread
+            loop.call_soon_threadsafe(queue.put_nowait, UpstreamError(502, f"Bedrock stream failed: {error}"))
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, _END)
+
+    threading.Thread(target=read, name="bedrock-stream", daemon=True).start()
+    try:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, UpstreamError):
+                raise item
+            yield item
+    finally:
+        stop.set()

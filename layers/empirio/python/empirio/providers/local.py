@@ -1,0 +1,95 @@
+"""``local/echo``: answers with the text of the last user message (or the last tool result), word by word when
+streaming, with usage from a deterministic token count. It is priced like any model, so credits move.
+With tools and ``tool_choice`` required (or naming a tool) it calls the first allowed tool with ``{}``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import zlib
+from collections.abc import AsyncIterator
+
+from empirio.domain.canonical import (
+    Block,
+    Event,
+    Finish,
+    Request,
+    Response,
+    Text,
+    TextDelta,
+    TokenUsage,
+    ToolCall,
+    ToolCallDelta,
+    ToolCallStart,
+    ToolResult,
+    UsageUpdate,
+)
+from empirio.domain.catalog import CatalogModel
+from empirio.domain.tokens import count_text
+from empirio.providers.base import Options
+
+
+def _prompt_text(request: Request) -> str:
+    parts = []
+    for m in request.messages:
+        for b in m.content:
+            if isinstance(b, Text):
+                parts.append(b.text)
+            elif isinstance(b, ToolResult):
+                parts.extend(x.text for x in b.content if isinstance(x, Text))
+    return "\n".join(parts)
+
+
+def _echo(request: Request) -> str:
+    for m in reversed(request.messages):
+        if m.role == "user" and m.text():
+            return m.text()
+        if m.role == "tool":
+            texts = [
+                x.text
+                for r in m.content
+                if isinstance(r, ToolResult)
+                for x in r.content
+                if isinstance(x, Text)
+            ]
+            if texts:
+                return "\n".join(texts)
+    return ""
+
+
+def answer(request: Request, options: Options) -> Response:
+    """The whole answer (pure): echo, cut to ``max_tokens`` tokens, or a tool call when one is required."""
+    input_tokens = count_text(_prompt_text(request)) + 1
+    tc = request.tool_choice
+    if request.tools and tc and tc.mode in ("required", "tool"):
+        name = tc.name if tc.mode == "tool" and tc.name else request.tools[0].name
+        call = ToolCall(f"call_echo_{zlib.crc32(_echo(request).encode()):08x}", name, "{}")
+        return Response((call,), "tool_calls", TokenUsage(input_tokens, count_text(name + "{}")))
+    words = re.findall(r"\S+\s*", _echo(request))
+    text, finish = "", "stop"
+    for word in words:
+        if count_text(text + word) > options.max_tokens:
+            finish = "length"
+            break
+        text += word
+    content: tuple[Block, ...] = (Text(text),)
+    return Response(content, finish, TokenUsage(input_tokens, count_text(text)))  # type: ignore[arg-type]
+
+
+class LocalProvider:
+    async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
+        return answer(request, options)
+
+    async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
+        response = answer(request, options)
+        yield UsageUpdate(TokenUsage(input_tokens=response.usage.input_tokens))
+        for index, block in enumerate(response.content):
+            if isinstance(block, ToolCall):
+                yield ToolCallStart(index, block.id, block.name)
+                yield ToolCallDelta(index, block.arguments)
+            elif isinstance(block, Text):
+                for word in re.findall(r"\S+\s*", block.text):
+                    yield TextDelta(word)
+                    await asyncio.sleep(0)
+        yield Finish(response.finish_reason)
+        yield UsageUpdate(response.usage)

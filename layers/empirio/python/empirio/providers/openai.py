@@ -1,0 +1,193 @@
+"""Any OpenAI-compatible upstream (Chat Completions): canonical ⇄ OpenAI wire, buffered and streamed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from empirio.domain.canonical import (
+    Block,
+    Event,
+    Finish,
+    FinishReason,
+    Image,
+    Request,
+    Response,
+    Text,
+    TextDelta,
+    Thinking,
+    ThinkingDelta,
+    TokenUsage,
+    ToolCall,
+    ToolCallDelta,
+    ToolCallStart,
+    ToolResult,
+    UsageUpdate,
+)
+from empirio.domain.catalog import CatalogModel
+from empirio.formats.common import image_data_url
+from empirio.providers import transport
+from empirio.providers.base import Options, UpstreamCall
+from empirio.providers.credentials import api_key
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_FINISH: dict[str, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+}
+
+
+def _content(blocks: tuple[Block, ...]) -> str | list[dict[str, Any]]:
+    if all(isinstance(b, Text) for b in blocks):
+        return "".join(b.text for b in blocks if isinstance(b, Text))
+    parts: list[dict[str, Any]] = []
+    for b in blocks:
+        if isinstance(b, Text):
+            parts.append({"type": "text", "text": b.text})
+        elif isinstance(b, Image):
+            parts.append({"type": "image_url", "image_url": {"url": image_data_url(b)}})
+    return parts
+
+
+def _messages(request: Request) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for m in request.messages:
+        if m.role == "tool":
+            for r in m.content:
+                if isinstance(r, ToolResult):
+                    out.append(
+                        {"role": "tool", "tool_call_id": r.tool_call_id, "content": _content(r.content) or ""}
+                    )
+            continue
+        entry: dict[str, Any] = {
+            "role": m.role,
+            "content": _content(tuple(b for b in m.content if isinstance(b, Text | Image))),
+        }
+        calls = [b for b in m.content if isinstance(b, ToolCall)]
+        if calls:
+            entry["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in calls
+            ]
+            entry["content"] = entry["content"] or None
+        out.append(entry)
+    return out
+
+
+def build(request: Request, model: CatalogModel, options: Options, stream: bool) -> UpstreamCall:
+    """The upstream request. ``stream_options.include_usage`` is always asked for, so streams report usage."""
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
+    body: dict[str, Any] = {"model": model.upstream_model, "messages": _messages(request)}
+    # OpenAI's own reasoning models only take max_completion_tokens; compatible servers mostly know max_tokens.
+    body["max_completion_tokens" if base == DEFAULT_BASE_URL else "max_tokens"] = options.max_tokens
+    for name in ("temperature", "top_p", "user"):
+        if getattr(request, name) is not None:
+            body[name] = getattr(request, name)
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.reasoning_effort and "reasoning" in model.supported_parameters:
+        body["reasoning_effort"] = request.reasoning_effort
+    if request.tools:
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+            }
+            for t in request.tools
+        ]
+    if request.tool_choice:
+        tc = request.tool_choice
+        body["tool_choice"] = (
+            {"type": "function", "function": {"name": tc.name}} if tc.mode == "tool" else tc.mode
+        )
+    rf = request.response_format
+    if rf and rf.type == "json_schema":
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": rf.name, "schema": rf.schema, "strict": rf.strict},
+        }
+    elif rf and rf.type == "json_object":
+        body["response_format"] = {"type": "json_object"}
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    key = options.credentials.get("api_key") or api_key(model)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return UpstreamCall(f"{base}/chat/completions", headers, body)
+
+
+def parse_usage(raw: dict[str, Any] | None) -> TokenUsage:
+    raw = raw or {}
+    return TokenUsage(
+        input_tokens=int(raw.get("prompt_tokens") or 0),
+        output_tokens=int(raw.get("completion_tokens") or 0),
+        cached_input_tokens=int((raw.get("prompt_tokens_details") or {}).get("cached_tokens") or 0),
+        reasoning_tokens=int((raw.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0),
+    )
+
+
+def parse_response(payload: dict[str, Any]) -> Response:
+    choice = (payload.get("choices") or [{}])[0]
+    message = choice.get("message") or {}
+    content: list[Block] = []
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        content.append(Thinking(reasoning))
+    if message.get("content"):
+        content.append(Text(message["content"]))
+    for call in message.get("tool_calls") or []:
+        fn = call.get("function") or {}
+        content.append(ToolCall(call.get("id") or "", fn.get("name") or "", fn.get("arguments") or "{}"))
+    finish = _FINISH.get(
+        choice.get("finish_reason") or "", "tool_calls" if message.get("tool_calls") else "stop"
+    )
+    return Response(tuple(content), finish, parse_usage(payload.get("usage")), payload.get("id"))
+
+
+@dataclass
+class ChunkParser:
+    """``chat.completion.chunk`` messages → canonical events."""
+
+    seen_calls: set[int] = field(default_factory=set)
+
+    def feed(self, event: str | None, data: str) -> list[Event]:
+        if data.strip() == "[DONE]":
+            return []
+        chunk = json.loads(data)
+        out: list[Event] = []
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if isinstance(reasoning, str) and reasoning:
+                out.append(ThinkingDelta(reasoning))
+            if delta.get("content"):
+                out.append(TextDelta(delta["content"]))
+            for call in delta.get("tool_calls") or []:
+                index = int(call.get("index", 0))
+                fn = call.get("function") or {}
+                if index not in self.seen_calls:
+                    self.seen_calls.add(index)
+                    out.append(ToolCallStart(index, call.get("id") or f"call_{index}", fn.get("name") or ""))
+                if fn.get("arguments"):
+                    out.append(ToolCallDelta(index, fn["arguments"]))
+            if choice.get("finish_reason"):
+                out.append(Finish(_FINISH.get(choice["finish_reason"], "stop")))
+        if chunk.get("usage"):
+            out.append(UsageUpdate(parse_usage(chunk["usage"])))
+        return out
+
+
+class OpenAIProvider:
+    async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
+        return parse_response(await transport.post_json(build(request, model, options, stream=False)))
+
+    async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
+        parser = ChunkParser()
+        async for event, data in transport.stream_sse(build(request, model, options, stream=True)):
+            for item in parser.feed(event, data):
+                yield item

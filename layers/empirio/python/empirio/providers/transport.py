@@ -1,0 +1,137 @@
+"""The one module that talks HTTP to upstreams (aiohttp): timeouts, retries before the first byte, SSE reading,
+and the mapping of upstream failures to what the client sees (429 → 429, 4xx → 400, 5xx → 502, timeout → 504)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from empirio.providers.base import UpstreamCall, UpstreamError
+
+logger = logging.getLogger("empirio.upstream")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 300.0  # the longest silence tolerated between bytes (reasoning models think quietly)
+    total: float = 900.0  # a Lambda streams for at most 15 minutes
+    retries: int = 2  # only before the first byte: connection errors, 429 and 5xx
+
+
+_sessions: dict[int, aiohttp.ClientSession] = {}
+
+
+def _session() -> aiohttp.ClientSession:
+    """One pooled session per event loop (created on first use, never at import)."""
+    loop = asyncio.get_running_loop()
+    session = _sessions.get(id(loop))
+    if session is None or session.closed:
+        connector = aiohttp.TCPConnector(limit=256, ttl_dns_cache=300, enable_cleanup_closed=True)
+        session = aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False)
+        _sessions[id(loop)] = session
+    return session
+
+
+def _error_message(status: int, body: bytes) -> str:
+    try:
+        parsed = json.loads(body)
+        error = parsed.get("error", parsed) if isinstance(parsed, dict) else parsed
+        message = error.get("message") if isinstance(error, dict) else None
+    except (ValueError, AttributeError):
+        message = None
+    return str(message or body[:300].decode(errors="replace") or f"HTTP {status}")
+
+
+def _map_status(status: int, body: bytes, headers: Any) -> UpstreamError:
+    message = _error_message(status, body)
+    if status == 429:
+        return UpstreamError(
+            429,
+            f"The upstream provider is rate limiting: {message}",
+            retry_after=headers.get("retry-after") or "1",
+            retryable=True,
+        )
+    if status in (400, 404, 413, 422):
+        return UpstreamError(400, f"The upstream provider refused the request: {message}")
+    if status in (401, 403):
+        return UpstreamError(502, "The upstream provider refused our credentials.")
+    return UpstreamError(502, f"The upstream provider failed (HTTP {status}).", retryable=status >= 500)
+
+
+async def _open(call: UpstreamCall, timeouts: Timeouts) -> aiohttp.ClientResponse:
+    """POST with retries until the upstream answers 2xx; nothing has reached the client yet, so retrying is safe."""
+    timeout = aiohttp.ClientTimeout(total=timeouts.total, connect=timeouts.connect, sock_read=timeouts.read)
+    delay = 0.25
+    for attempt in range(timeouts.retries + 1):
+        try:
+            response = await _session().post(call.url, json=call.body, headers=call.headers, timeout=timeout)
+        except TimeoutError as exc:
+            if attempt == timeouts.retries:
+                raise UpstreamError(504, "The upstream provider timed out.") from exc
+        except aiohttp.ClientError as exc:
+            if attempt == timeouts.retries:
+                raise UpstreamError(
+                    502, f"Could not reach the upstream provider ({type(exc).__name__})."
+                ) from exc
+        else:
+            if response.status < 300:
+                return response
+            body = await response.read()
+            response.release()
+            error = _map_status(response.status, body, response.headers)
+            if not error.retryable or attempt == timeouts.retries:
+                raise error
+        logger.info("retrying upstream call to %s (attempt %d)", call.url, attempt + 2)
+        await asyncio.sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
+
+
+async def post_json(call: UpstreamCall, timeouts: Timeouts = Timeouts()) -> dict[str, Any]:
+    response = await _open(call, timeouts)
+    try:
+        payload = await response.json(content_type=None)
+    except TimeoutError as exc:
+        raise UpstreamError(504, "The upstream provider timed out.") from exc
+    except (aiohttp.ClientError, ValueError) as exc:
+        raise UpstreamError(502, "The upstream provider sent an unreadable answer.") from exc
+    finally:
+        response.release()
+    if not isinstance(payload, dict):
+        raise UpstreamError(502, "The upstream provider sent an unexpected answer.")
+    return payload
+
+
+async def stream_sse(
+    call: UpstreamCall, timeouts: Timeouts = Timeouts()
+) -> AsyncIterator[tuple[str | None, str]]:
+    """(event, data) of every SSE message; the call is retried only until the first byte arrives."""
+    response = await _open(call, timeouts)
+    event: str | None = None
+    data: list[str] = []
+    try:
+        async for raw in response.content:
+            line = raw.decode("utf-8").rstrip("\r\n")
+            if not line:
+                if data:
+                    yield event, "\n".join(data)
+                event, data = None, []
+            elif line.startswith("data:"):
+                data.append(line[5:].lstrip(" "))
+            elif line.startswith("event:"):
+                event = line[6:].strip()
+        if data:
+            yield event, "\n".join(data)
+    except TimeoutError as exc:
+        raise UpstreamError(504, "The upstream provider went silent mid-stream.") from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamError(502, "The upstream provider dropped the stream.") from exc
+    finally:
+        response.release()
