@@ -24,8 +24,9 @@ logger = logging.getLogger("empirio.dev")
 
 def compose_app() -> FastAPI:
     """One app serving every family's router, as API Gateway would route to each family's function."""
-    routers = [importlib.import_module(f.module).router for f in FAMILIES]
-    return create_app(*routers, title="EmpirioLabs API (local)")
+    modules = [importlib.import_module(f.module) for f in FAMILIES]
+    shutdown = [hook for m in modules for hook in getattr(m, "SHUTDOWN", [])]
+    return create_app(*(m.router for m in modules), title="EmpirioLabs API (local)", on_shutdown=shutdown)
 
 
 def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any]]:

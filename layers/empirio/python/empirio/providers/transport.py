@@ -25,18 +25,25 @@ class Timeouts:
     retries: int = 2  # only before the first byte: connection errors, 429 and 5xx
 
 
-_sessions: dict[int, aiohttp.ClientSession] = {}
+_sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
 
 def _session() -> aiohttp.ClientSession:
     """One pooled session per event loop (created on first use, never at import)."""
     loop = asyncio.get_running_loop()
-    session = _sessions.get(id(loop))
+    session = _sessions.get(loop)
     if session is None or session.closed:
-        connector = aiohttp.TCPConnector(limit=256, ttl_dns_cache=300, enable_cleanup_closed=True)
+        connector = aiohttp.TCPConnector(limit=256, ttl_dns_cache=300)
         session = aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False)
-        _sessions[id(loop)] = session
+        _sessions[loop] = session
     return session
+
+
+async def close() -> None:
+    """Close this loop's pooled connections (the app's shutdown)."""
+    session = _sessions.pop(asyncio.get_running_loop(), None)
+    if session is not None:
+        await session.close()
 
 
 def _error_message(status: int, body: bytes) -> str:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from empirio.web.errors import install_error_handlers
 
 
-def create_app(*routers: APIRouter, title: str = "EmpirioLabs API") -> FastAPI:
+def create_app(
+    *routers: APIRouter,
+    title: str = "EmpirioLabs API",
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> FastAPI:
     """A FastAPI app serving ``routers``; every response carries ``x-request-id``."""
-    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        for hook in on_shutdown:
+            await hook()
+
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     install_error_handlers(app)
 
     @app.middleware("http")

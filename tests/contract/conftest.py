@@ -1,0 +1,103 @@
+"""Inference fixtures: the fake upstream (real HTTP), a catalog routing test models to it, an account and key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+from empirio.context import Context, reset_context
+from empirio.settings import Settings
+from tests.conftest import Operator
+from tests.fakes.upstream import FakeUpstream
+
+REPO = Path(__file__).resolve().parents[2]
+PROVIDERS = ("openai", "anthropic", "bedrock", "local")
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[FakeUpstream]:
+    fake = FakeUpstream()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def _model(model_id: str, provider: str, upstream_model: str, base_url: str | None) -> dict[str, Any]:
+    model: dict[str, Any] = {
+        "id": model_id, "provider": provider, "upstream_model": upstream_model,
+        "pricing": {"input_per_mtok": "3.00", "output_per_mtok": "15.00", "cached_input_per_mtok": "0.30"},
+        "context_window": 200_000, "max_output_tokens": 8_192, "region": "us-east-1",
+        "modalities": {"input": ["text", "image"], "output": ["text"]},
+        "supported_parameters": ["max_tokens", "temperature", "tools", "tool_choice", "response_format", "stream"],
+        "endpoints": ["/v1/chat/completions", "/v1/responses", "/v1/messages"],
+    }
+    if base_url:
+        model["base_url"] = base_url
+    if provider in ("openai", "anthropic"):
+        model["api_key_env"] = f"FAKE_{provider.upper()}_KEY"
+    return model
+
+
+def test_catalog(base: str) -> dict[str, Any]:
+    urls = {"openai": f"{base}/openai/v1", "anthropic": f"{base}/anthropic", "bedrock": f"{base}/bedrock"}
+    models = [_model(f"test/{p}", p, f"{p}-model", urls[p]) for p in ("openai", "anthropic", "bedrock")]
+    for scenario in ("fail-429", "fail-500", "fail-400", "slow", "cut"):
+        models += [_model(f"test/{p}-{scenario}", p, scenario, urls[p]) for p in ("openai", "anthropic", "bedrock")]
+    models.append({**_model("local/echo", "local", "echo", None), "modalities": {"input": ["text"], "output": ["text"]},
+                   "pricing": {"input_per_mtok": "1.00", "output_per_mtok": "2.00"}})
+    models.append({**_model("test/images-only", "openai", "dall-e-3", urls["openai"]),
+                   "endpoints": ["/v1/images/generations"], "pricing": {"per_image": "0.04"}})
+    models[0]["aliases"] = ["gpt-test"]
+    return {"models": models}
+
+
+@dataclass
+class Gateway:
+    client: Any
+    key: str
+    account_id: str
+    operator: Operator
+    context: Context
+    upstream: FakeUpstream
+
+    def openai(self, **kwargs: Any) -> openai.OpenAI:
+        return openai.OpenAI(base_url="http://testserver/v1", api_key=self.key, http_client=self.client,
+                             max_retries=0, **kwargs)
+
+    def anthropic(self, **kwargs: Any) -> anthropic.Anthropic:
+        return anthropic.Anthropic(base_url="http://testserver", api_key=self.key, http_client=self.client,
+                                   max_retries=0, **kwargs)
+
+    def balance(self) -> int:
+        return self.context.accounts.require(self.account_id).available
+
+    def charged(self) -> int:
+        return self.context.accounts.require(self.account_id).charged
+
+    def usage_records(self) -> list[dict[str, Any]]:
+        from empirio.store.dynamo import from_item
+
+        items = self.context.client.scan(TableName=self.context.settings.table_name("usage"))["Items"]
+        return [from_item(i) for i in items]
+
+
+@pytest.fixture
+def gateway(aws: Any, client: Any, operator: Operator, upstream: FakeUpstream, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Gateway:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(test_catalog(upstream.base_url)))
+    monkeypatch.setenv("EMPIRIO_CATALOG", str(catalog))
+    monkeypatch.setenv("FAKE_OPENAI_KEY", "sk-upstream-openai")
+    monkeypatch.setenv("FAKE_ANTHROPIC_KEY", "sk-upstream-anthropic")
+    context = Context(Settings.from_env(), client=aws.client)
+    reset_context(context)
+    account = operator.create_account("inference", "10.00")
+    key = operator.create_key(account["id"])
+    return Gateway(client, key, account["id"], operator, context, upstream)

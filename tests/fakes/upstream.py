@@ -1,0 +1,233 @@
+"""A fake upstream speaking the real OpenAI, Anthropic and Bedrock wire formats over real HTTP (aiohttp, on
+127.0.0.1), replaying the recorded fixtures beside this file. It checks what it is sent the way the real APIs do
+(a malformed upstream request gets a 400) and records every request for assertions.
+
+Scenarios by upstream model name: ``fail-429``, ``fail-500``, ``fail-400``, ``slow`` (pauses between chunks),
+``cut`` (the connection drops mid-stream). Requests with tools get the tool-call fixture; requests asking for
+JSON get the text fixture with a JSON answer in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import struct
+import threading
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+FIXTURES = Path(__file__).parent / "fixtures"
+JSON_ANSWER = '{"city": "Boston", "temperature_c": 21}'
+
+
+def fixture(name: str) -> Any:
+    path = FIXTURES / name
+    if name.endswith(".sse"):
+        return path.read_text()
+    data = json.loads(path.read_text())
+    data.pop("_source", None)
+    return data
+
+
+def sse_messages(text: str) -> list[str]:
+    """The recorded SSE split into messages (comments, which name the source, dropped)."""
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    out = []
+    for block in blocks:
+        lines = [line for line in block.splitlines() if not line.startswith(":")]
+        if lines:
+            out.append("\n".join(lines) + "\n\n")
+    return out
+
+
+def eventstream_message(event_type: str, payload: dict[str, Any]) -> bytes:
+    """One AWS event-stream message (the binary framing of Bedrock's ConverseStream)."""
+    headers = b""
+    for name, value in ((":event-type", event_type), (":content-type", "application/json"), (":message-type", "event")):
+        raw_name, raw_value = name.encode(), value.encode()
+        headers += struct.pack("!B", len(raw_name)) + raw_name + b"\x07" + struct.pack("!H", len(raw_value)) + raw_value
+    body = json.dumps(payload).encode()
+    total = 12 + len(headers) + len(body) + 4
+    prelude = struct.pack("!II", total, len(headers))
+    prelude += struct.pack("!I", zlib.crc32(prelude) & 0xFFFFFFFF)
+    message = prelude + headers + body
+    return message + struct.pack("!I", zlib.crc32(message) & 0xFFFFFFFF)
+
+
+def _error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
+    return web.json_response({"error": {"message": message, "type": kind}}, status=status)
+
+
+@dataclass
+class FakeUpstream:
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    base_url: str = ""
+    _loop: asyncio.AbstractEventLoop | None = None
+    _runner: web.AppRunner | None = None
+    _thread: threading.Thread = field(init=False)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> str:
+        ready = threading.Event()
+
+        def serve() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            app = web.Application(client_max_size=32 * 1024 * 1024)
+            app.router.add_post("/openai/v1/chat/completions", self.openai)
+            app.router.add_post("/anthropic/v1/messages", self.anthropic)
+            app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
+            app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
+            self._runner = web.AppRunner(app, access_log=None)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.base_url = f"http://127.0.0.1:{port}"
+            ready.set()
+            self._loop.run_forever()
+            self._loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-upstream", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._loop and self._runner:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    def last(self, path_part: str) -> dict[str, Any]:
+        return next(r for r in reversed(self.requests) if path_part in r["path"])
+
+    # -- shared ----------------------------------------------------------------------------------------------
+    async def _record(self, request: web.Request) -> dict[str, Any]:
+        body = await request.json()
+        self.requests.append({"path": request.path, "headers": dict(request.headers), "body": body})
+        return dict(body)
+
+    @staticmethod
+    def _failure(model: str) -> web.Response | None:
+        if model == "fail-429":
+            return web.json_response({"error": {"message": "Rate limit reached", "type": "rate_limit_error"}},
+                                     status=429, headers={"retry-after": "7"})
+        if model == "fail-500":
+            return _error(500, "The server had an error while processing your request.", "server_error")
+        if model == "fail-400":
+            return _error(400, "Invalid 'messages': unsupported content.")
+        return None
+
+    async def _stream(self, request: web.Request, chunks: list[bytes], model: str,
+                      content_type: str = "text/event-stream") -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": content_type})
+        await response.prepare(request)
+        for i, chunk in enumerate(chunks):
+            if model == "cut" and i == len(chunks) // 2:
+                assert request.transport is not None
+                request.transport.close()  # the upstream dies mid-stream
+                return response
+            await response.write(chunk)
+            if model == "slow":
+                await asyncio.sleep(0.05)
+        await response.write_eof()
+        return response
+
+    # -- OpenAI ----------------------------------------------------------------------------------------------
+    async def openai(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request)
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "You didn't provide an API key.")
+        if not isinstance(body.get("messages"), list) or not body["messages"] or not body.get("model"):
+            return _error(400, "'messages' and 'model' are required.")
+        if not (body.get("max_tokens") or body.get("max_completion_tokens")):
+            return _error(400, "the gateway always sets an output cap")
+        if (failure := self._failure(body["model"])) is not None:
+            return failure
+        tools = bool(body.get("tools")) and body.get("tool_choice") != "none"
+        wants_json = bool(body.get("response_format"))
+        if body.get("stream"):
+            if not (body.get("stream_options") or {}).get("include_usage"):
+                return _error(400, "the gateway must ask for stream usage")
+            messages = sse_messages(fixture("openai_chat_tool.sse" if tools else "openai_chat_text.sse"))
+            if wants_json and not tools:
+                messages = [m.replace("Hello!", JSON_ANSWER.replace('"', '\\"')).replace(" How can I assist", "")
+                            .replace(" you today?", "") for m in messages]
+            return await self._stream(request, [m.encode() for m in messages], body["model"])
+        payload = copy.deepcopy(fixture("openai_chat_tool.json" if tools else "openai_chat_text.json"))
+        if wants_json and not tools:
+            payload["choices"][0]["message"]["content"] = JSON_ANSWER
+        return web.json_response(payload)
+
+    # -- Anthropic -------------------------------------------------------------------------------------------
+    async def anthropic(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request)
+        if not request.headers.get("x-api-key") or not request.headers.get("anthropic-version"):
+            return _error(401, "x-api-key and anthropic-version are required")
+        messages = body.get("messages")
+        if not isinstance(body.get("max_tokens"), int) or not isinstance(messages, list) or not messages:
+            return _error(400, "max_tokens and messages are required")
+        roles = [m["role"] for m in messages]
+        if roles[0] != "user" or any(a == b for a, b in zip(roles, roles[1:], strict=False)):
+            return _error(400, "messages: roles must alternate, starting with user")
+        if (failure := self._failure(body["model"])) is not None:
+            return failure
+        tools = bool(body.get("tools"))
+        wants_json = "JSON" in str(body.get("system", ""))
+        if body.get("stream"):
+            messages_sse = sse_messages(fixture("anthropic_tool.sse" if tools else "anthropic_text.sse"))
+            if wants_json and not tools:
+                messages_sse = [m.replace('"Hello!"', json.dumps(JSON_ANSWER)).replace(
+                    " How can I assist you today?", "") for m in messages_sse]
+            return await self._stream(request, [m.encode() for m in messages_sse], body["model"])
+        payload = copy.deepcopy(fixture("anthropic_tool.json" if tools else "anthropic_text.json"))
+        if wants_json and not tools:
+            payload["content"][0]["text"] = JSON_ANSWER
+        return web.json_response(payload)
+
+    # -- Bedrock ---------------------------------------------------------------------------------------------
+    async def _bedrock_body(self, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
+        body = await self._record(request)
+        model = request.match_info["model_id"]
+        if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
+            return body, _error(403, "missing SigV4 signature")
+        if not body.get("messages") or not (body.get("inferenceConfig") or {}).get("maxTokens"):
+            return body, web.json_response({"message": "messages and inferenceConfig.maxTokens are required"},
+                                           status=400, headers={"x-amzn-errortype": "ValidationException"})
+        if model == "fail-429":
+            return body, web.json_response({"message": "Too many requests"}, status=429,
+                                           headers={"x-amzn-errortype": "ThrottlingException"})
+        if model == "fail-500":
+            return body, web.json_response({"message": "internal"}, status=500,
+                                           headers={"x-amzn-errortype": "InternalServerException"})
+        return body, None
+
+    async def bedrock(self, request: web.Request) -> web.Response:
+        body, failure = await self._bedrock_body(request)
+        if failure is not None:
+            return failure
+        tools = bool(body.get("toolConfig"))
+        payload = copy.deepcopy(fixture("bedrock_tool.json" if tools else "bedrock_text.json"))
+        if not tools and "JSON" in json.dumps(body.get("system", "")):
+            payload["output"]["message"]["content"][0]["text"] = JSON_ANSWER
+        return web.json_response(payload)
+
+    async def bedrock_stream(self, request: web.Request) -> web.StreamResponse:
+        body, failure = await self._bedrock_body(request)
+        if failure is not None:
+            return failure
+        tools = bool(body.get("toolConfig"))
+        events = fixture("bedrock_tool.events.json" if tools else "bedrock_text.events.json")["events"]
+        if not tools and "JSON" in json.dumps(body.get("system", "")):
+            events = [{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": JSON_ANSWER}}}
+                      if "contentBlockDelta" in e else e for e in events]
+            events = [e for i, e in enumerate(events) if "contentBlockDelta" not in e or i == 1]
+        chunks = [eventstream_message(next(iter(e)), e[next(iter(e))]) for e in events]
+        return await self._stream(request, chunks, request.match_info["model_id"],
+                                  content_type="application/vnd.amazon.eventstream")
