@@ -17,6 +17,7 @@ from empirio.context import Context
 from empirio.domain.accounts import Principal
 from empirio.domain.canonical import Image, Request, TokenUsage, ToolResult
 from empirio.domain.catalog import CatalogModel
+from empirio.domain.ledger import settle_amounts
 from empirio.domain.pricing import Usage, cost_micros
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import (
@@ -156,7 +157,7 @@ class InferenceService:
             await run_in_threadpool(self.context.meter.void, admission)
             raise
         upstream_ms = (time.monotonic() - upstream_started) * 1000
-        cost = cost_micros(_usage(response.usage), call.model.pricing)
+        cost = charge_for(admission, response.usage, call.model)
         body = call.fmt.render_response(response, request_id=call.request_id, model=call.model.id, cost=cost)
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
         stored = {"status": 200, "content_type": "application/json", "body": text}
@@ -190,7 +191,7 @@ class InferenceService:
             if error and not generated:
                 await run_in_threadpool(self.context.meter.void, admission)
                 return list(renderer.error(error))
-            cost = cost_micros(_usage(usage), call.model.pricing)
+            cost = charge_for(admission, usage, call.model)
             tail = (
                 list(renderer.end(usage, cost)) if complete else list(renderer.error(error or "stream ended"))
             )
@@ -247,6 +248,11 @@ class InferenceService:
             "upstream_latency_ms": round(upstream_ms),
             "ttft_ms": round(ttft_ms) if ttft_ms is not None else None,
         }
+
+
+def charge_for(admission: Admission, usage: TokenUsage, model: CatalogModel) -> int:
+    """What the client is told it paid: the price of its usage, capped at the hold like the charge itself."""
+    return settle_amounts(admission.hold.amount, cost_micros(_usage(usage), model.pricing)).charge
 
 
 def _usage(usage: TokenUsage) -> Usage:
