@@ -31,11 +31,22 @@ def upstream() -> Iterator[FakeUpstream]:
 
 def _model(model_id: str, provider: str, upstream_model: str, base_url: str | None) -> dict[str, Any]:
     model: dict[str, Any] = {
-        "id": model_id, "provider": provider, "upstream_model": upstream_model,
+        "id": model_id,
+        "provider": provider,
+        "upstream_model": upstream_model,
         "pricing": {"input_per_mtok": "3.00", "output_per_mtok": "15.00", "cached_input_per_mtok": "0.30"},
-        "context_window": 200_000, "max_output_tokens": 8_192, "region": "us-east-1",
+        "context_window": 200_000,
+        "max_output_tokens": 8_192,
+        "region": "us-east-1",
         "modalities": {"input": ["text", "image"], "output": ["text"]},
-        "supported_parameters": ["max_tokens", "temperature", "tools", "tool_choice", "response_format", "stream"],
+        "supported_parameters": [
+            "max_tokens",
+            "temperature",
+            "tools",
+            "tool_choice",
+            "response_format",
+            "stream",
+        ],
         "endpoints": ["/v1/chat/completions", "/v1/responses", "/v1/messages"],
     }
     if base_url:
@@ -49,11 +60,23 @@ def test_catalog(base: str) -> dict[str, Any]:
     urls = {"openai": f"{base}/openai/v1", "anthropic": f"{base}/anthropic", "bedrock": f"{base}/bedrock"}
     models = [_model(f"test/{p}", p, f"{p}-model", urls[p]) for p in ("openai", "anthropic", "bedrock")]
     for scenario in ("fail-429", "fail-500", "fail-400", "slow", "cut"):
-        models += [_model(f"test/{p}-{scenario}", p, scenario, urls[p]) for p in ("openai", "anthropic", "bedrock")]
-    models.append({**_model("local/echo", "local", "echo", None), "modalities": {"input": ["text"], "output": ["text"]},
-                   "pricing": {"input_per_mtok": "1.00", "output_per_mtok": "2.00"}})
-    models.append({**_model("test/images-only", "openai", "dall-e-3", urls["openai"]),
-                   "endpoints": ["/v1/images/generations"], "pricing": {"per_image": "0.04"}})
+        models += [
+            _model(f"test/{p}-{scenario}", p, scenario, urls[p]) for p in ("openai", "anthropic", "bedrock")
+        ]
+    models.append(
+        {
+            **_model("local/echo", "local", "echo", None),
+            "modalities": {"input": ["text"], "output": ["text"]},
+            "pricing": {"input_per_mtok": "1.00", "output_per_mtok": "2.00"},
+        }
+    )
+    models.append(
+        {
+            **_model("test/images-only", "openai", "dall-e-3", urls["openai"]),
+            "endpoints": ["/v1/images/generations"],
+            "pricing": {"per_image": "0.04"},
+        }
+    )
     models[0]["aliases"] = ["gpt-test"]
     return {"models": models}
 
@@ -68,12 +91,18 @@ class Gateway:
     upstream: FakeUpstream
 
     def openai(self, **kwargs: Any) -> openai.OpenAI:
-        return openai.OpenAI(base_url="http://testserver/v1", api_key=self.key, http_client=self.client,
-                             max_retries=0, **kwargs)
+        return openai.OpenAI(
+            base_url="http://testserver/v1",
+            api_key=self.key,
+            http_client=self.client,
+            max_retries=0,
+            **kwargs,
+        )
 
     def anthropic(self, **kwargs: Any) -> anthropic.Anthropic:
-        return anthropic.Anthropic(base_url="http://testserver", api_key=self.key, http_client=self.client,
-                                   max_retries=0, **kwargs)
+        return anthropic.Anthropic(
+            base_url="http://testserver", api_key=self.key, http_client=self.client, max_retries=0, **kwargs
+        )
 
     def balance(self) -> int:
         return self.context.accounts.require(self.account_id).available
@@ -89,8 +118,14 @@ class Gateway:
 
 
 @pytest.fixture
-def gateway(aws: Any, client: Any, operator: Operator, upstream: FakeUpstream, tmp_path: Path,
-            monkeypatch: pytest.MonkeyPatch) -> Gateway:
+def gateway(
+    aws: Any,
+    client: Any,
+    operator: Operator,
+    upstream: FakeUpstream,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Gateway:
     catalog = tmp_path / "catalog.json"
     catalog.write_text(json.dumps(test_catalog(upstream.base_url)))
     monkeypatch.setenv("EMPIRIO_CATALOG", str(catalog))

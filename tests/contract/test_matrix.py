@@ -26,8 +26,11 @@ def ask_text(gw: Gateway, fmt: str, model: str, stream: bool) -> tuple[str, str]
         if not stream:
             r = sdk.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}])
             return r.choices[0].message.content or "", r.usage.model_extra["cost"]  # type: ignore[union-attr]
-        chunks = list(sdk.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}],
-                                                  stream=True))
+        chunks = list(
+            sdk.chat.completions.create(
+                model=model, messages=[{"role": "user", "content": prompt}], stream=True
+            )
+        )
         assert chunks[-1].choices == [] and chunks[-1].usage is not None  # the usage chunk before [DONE]
         text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         return text, chunks[-1].usage.model_extra["cost"]  # type: ignore[union-attr]
@@ -47,7 +50,9 @@ def ask_text(gw: Gateway, fmt: str, model: str, stream: bool) -> tuple[str, str]
         m = sdk_a.messages.create(model=model, max_tokens=256, messages=[{"role": "user", "content": prompt}])
         return "".join(b.text for b in m.content if b.type == "text"), m.usage.model_extra["cost"]  # type: ignore[union-attr]
     text, cost = "", ""
-    with sdk_a.messages.stream(model=model, max_tokens=256, messages=[{"role": "user", "content": prompt}]) as s:
+    with sdk_a.messages.stream(
+        model=model, max_tokens=256, messages=[{"role": "user", "content": prompt}]
+    ) as s:
         for event in s:
             if event.type == "content_block_delta" and event.delta.type == "text_delta":
                 text += event.delta.text
@@ -74,10 +79,18 @@ def test_text(gateway: Gateway, fmt: str, provider: str, stream: bool) -> None:
 def call_tool(gw: Gateway, fmt: str, model: str, stream: bool) -> tuple[str, dict[str, Any]]:
     """(tool name, arguments) of the tool call the model made."""
     if fmt == "chat":
-        tools = [{"type": "function", "function": {"name": "get_current_weather", "description": "Weather",
-                                                    "parameters": WEATHER}}]
-        kwargs: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": "Weather in Boston?"}],
-                                  "tools": tools, "tool_choice": "required"}
+        tools = [
+            {
+                "type": "function",
+                "function": {"name": "get_current_weather", "description": "Weather", "parameters": WEATHER},
+            }
+        ]
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "messages": [{"role": "user", "content": "Weather in Boston?"}],
+            "tools": tools,
+            "tool_choice": "required",
+        }
         if not stream:
             call = gw.openai().chat.completions.create(**kwargs).choices[0].message.tool_calls[0]  # type: ignore[index]
             return call.function.name, json.loads(call.function.arguments)  # type: ignore[union-attr]
@@ -88,10 +101,21 @@ def call_tool(gw: Gateway, fmt: str, model: str, stream: bool) -> tuple[str, dic
                 args += (tc.function.arguments or "") if tc.function else ""
         return name, json.loads(args)
     if fmt == "responses":
-        tools_r = [{"type": "function", "name": "get_current_weather", "description": "Weather",
-                    "parameters": WEATHER, "strict": False}]
-        kw: dict[str, Any] = {"model": model, "input": "Weather in Boston?", "tools": tools_r,
-                              "tool_choice": "required"}
+        tools_r = [
+            {
+                "type": "function",
+                "name": "get_current_weather",
+                "description": "Weather",
+                "parameters": WEATHER,
+                "strict": False,
+            }
+        ]
+        kw: dict[str, Any] = {
+            "model": model,
+            "input": "Weather in Boston?",
+            "tools": tools_r,
+            "tool_choice": "required",
+        }
         if not stream:
             out = gw.openai().responses.create(**kw).output
         else:
@@ -100,8 +124,13 @@ def call_tool(gw: Gateway, fmt: str, model: str, stream: bool) -> tuple[str, dic
         call = next(o for o in out if o.type == "function_call")
         return call.name, json.loads(call.arguments)  # type: ignore[union-attr]
     tools_a = [{"name": "get_current_weather", "description": "Weather", "input_schema": WEATHER}]
-    kwa: dict[str, Any] = {"model": model, "max_tokens": 256, "tools": tools_a, "tool_choice": {"type": "any"},
-                           "messages": [{"role": "user", "content": "Weather in Boston?"}]}
+    kwa: dict[str, Any] = {
+        "model": model,
+        "max_tokens": 256,
+        "tools": tools_a,
+        "tool_choice": {"type": "any"},
+        "messages": [{"role": "user", "content": "Weather in Boston?"}],
+    }
     if not stream:
         message = gw.anthropic().messages.create(**kwa)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import json
 import struct
 import threading
@@ -48,9 +49,19 @@ def sse_messages(text: str) -> list[str]:
 def eventstream_message(event_type: str, payload: dict[str, Any]) -> bytes:
     """One AWS event-stream message (the binary framing of Bedrock's ConverseStream)."""
     headers = b""
-    for name, value in ((":event-type", event_type), (":content-type", "application/json"), (":message-type", "event")):
+    for name, value in (
+        (":event-type", event_type),
+        (":content-type", "application/json"),
+        (":message-type", "event"),
+    ):
         raw_name, raw_value = name.encode(), value.encode()
-        headers += struct.pack("!B", len(raw_name)) + raw_name + b"\x07" + struct.pack("!H", len(raw_value)) + raw_value
+        headers += (
+            struct.pack("!B", len(raw_name))
+            + raw_name
+            + b"\x07"
+            + struct.pack("!H", len(raw_value))
+            + raw_value
+        )
     body = json.dumps(payload).encode()
     total = 12 + len(headers) + len(body) + 4
     prelude = struct.pack("!II", total, len(headers))
@@ -116,16 +127,20 @@ class FakeUpstream:
     @staticmethod
     def _failure(model: str) -> web.Response | None:
         if model == "fail-429":
-            return web.json_response({"error": {"message": "Rate limit reached", "type": "rate_limit_error"}},
-                                     status=429, headers={"retry-after": "7"})
+            return web.json_response(
+                {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}},
+                status=429,
+                headers={"retry-after": "7"},
+            )
         if model == "fail-500":
             return _error(500, "The server had an error while processing your request.", "server_error")
         if model == "fail-400":
             return _error(400, "Invalid 'messages': unsupported content.")
         return None
 
-    async def _stream(self, request: web.Request, chunks: list[bytes], model: str,
-                      content_type: str = "text/event-stream") -> web.StreamResponse:
+    async def _stream(
+        self, request: web.Request, chunks: list[bytes], model: str, content_type: str = "text/event-stream"
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"content-type": content_type})
         await response.prepare(request)
         for i, chunk in enumerate(chunks):
@@ -157,8 +172,12 @@ class FakeUpstream:
                 return _error(400, "the gateway must ask for stream usage")
             messages = sse_messages(fixture("openai_chat_tool.sse" if tools else "openai_chat_text.sse"))
             if wants_json and not tools:
-                messages = [m.replace("Hello!", JSON_ANSWER.replace('"', '\\"')).replace(" How can I assist", "")
-                            .replace(" you today?", "") for m in messages]
+                messages = [
+                    m.replace("Hello!", JSON_ANSWER.replace('"', '\\"'))
+                    .replace(" How can I assist", "")
+                    .replace(" you today?", "")
+                    for m in messages
+                ]
             return await self._stream(request, [m.encode() for m in messages], body["model"])
         payload = copy.deepcopy(fixture("openai_chat_tool.json" if tools else "openai_chat_text.json"))
         if wants_json and not tools:
@@ -174,7 +193,7 @@ class FakeUpstream:
         if not isinstance(body.get("max_tokens"), int) or not isinstance(messages, list) or not messages:
             return _error(400, "max_tokens and messages are required")
         roles = [m["role"] for m in messages]
-        if roles[0] != "user" or any(a == b for a, b in zip(roles, roles[1:], strict=False)):
+        if roles[0] != "user" or any(a == b for a, b in itertools.pairwise(roles)):
             return _error(400, "messages: roles must alternate, starting with user")
         if (failure := self._failure(body["model"])) is not None:
             return failure
@@ -183,8 +202,10 @@ class FakeUpstream:
         if body.get("stream"):
             messages_sse = sse_messages(fixture("anthropic_tool.sse" if tools else "anthropic_text.sse"))
             if wants_json and not tools:
-                messages_sse = [m.replace('"Hello!"', json.dumps(JSON_ANSWER)).replace(
-                    " How can I assist you today?", "") for m in messages_sse]
+                messages_sse = [
+                    m.replace('"Hello!"', json.dumps(JSON_ANSWER)).replace(" How can I assist you today?", "")
+                    for m in messages_sse
+                ]
             return await self._stream(request, [m.encode() for m in messages_sse], body["model"])
         payload = copy.deepcopy(fixture("anthropic_tool.json" if tools else "anthropic_text.json"))
         if wants_json and not tools:
@@ -198,14 +219,27 @@ class FakeUpstream:
         if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
             return body, _error(403, "missing SigV4 signature")
         if not body.get("messages") or not (body.get("inferenceConfig") or {}).get("maxTokens"):
-            return body, web.json_response({"message": "messages and inferenceConfig.maxTokens are required"},
-                                           status=400, headers={"x-amzn-errortype": "ValidationException"})
+            return body, web.json_response(
+                {"message": "messages and inferenceConfig.maxTokens are required"},
+                status=400,
+                headers={"x-amzn-errortype": "ValidationException"},
+            )
         if model == "fail-429":
-            return body, web.json_response({"message": "Too many requests"}, status=429,
-                                           headers={"x-amzn-errortype": "ThrottlingException"})
+            return body, web.json_response(
+                {"message": "Too many requests"},
+                status=429,
+                headers={"x-amzn-errortype": "ThrottlingException"},
+            )
+        if model == "fail-400":
+            return body, web.json_response(
+                {"message": "The model returned the following errors: bad input"},
+                status=400,
+                headers={"x-amzn-errortype": "ValidationException"},
+            )
         if model == "fail-500":
-            return body, web.json_response({"message": "internal"}, status=500,
-                                           headers={"x-amzn-errortype": "InternalServerException"})
+            return body, web.json_response(
+                {"message": "internal"}, status=500, headers={"x-amzn-errortype": "InternalServerException"}
+            )
         return body, None
 
     async def bedrock(self, request: web.Request) -> web.Response:
@@ -225,9 +259,14 @@ class FakeUpstream:
         tools = bool(body.get("toolConfig"))
         events = fixture("bedrock_tool.events.json" if tools else "bedrock_text.events.json")["events"]
         if not tools and "JSON" in json.dumps(body.get("system", "")):
-            events = [{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": JSON_ANSWER}}}
-                      if "contentBlockDelta" in e else e for e in events]
+            events = [
+                {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": JSON_ANSWER}}}
+                if "contentBlockDelta" in e
+                else e
+                for e in events
+            ]
             events = [e for i, e in enumerate(events) if "contentBlockDelta" not in e or i == 1]
         chunks = [eventstream_message(next(iter(e)), e[next(iter(e))]) for e in events]
-        return await self._stream(request, chunks, request.match_info["model_id"],
-                                  content_type="application/vnd.amazon.eventstream")
+        return await self._stream(
+            request, chunks, request.match_info["model_id"], content_type="application/vnd.amazon.eventstream"
+        )

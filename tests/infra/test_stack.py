@@ -138,9 +138,13 @@ def test_every_function_has_declared_table_access() -> None:
 
 
 def test_inference_routes_stream_and_the_others_do_not(template: dict[str, Any]) -> None:
-    streaming = {path for f in FAMILIES if f.entry == "web-adapter" for path in (r.apigw_path for r in f.routes)}
+    streaming = {
+        path for f in FAMILIES if f.entry == "web-adapter" for path in (r.apigw_path for r in f.routes)
+    }
     methods = resources(template, "AWS::ApiGateway::Method").values()
     modes = {m["Properties"]["Integration"].get("ResponseTransferMode") for m in methods}
     assert modes == {"STREAM", None}
-    stream_count = sum(m["Properties"]["Integration"].get("ResponseTransferMode") == "STREAM" for m in methods)
+    stream_count = sum(
+        m["Properties"]["Integration"].get("ResponseTransferMode") == "STREAM" for m in methods
+    )
     assert stream_count == len(streaming)

@@ -25,19 +25,8 @@ from empirio.domain.canonical import (
     UsageUpdate,
 )
 from empirio.domain.catalog import CatalogModel
-from empirio.domain.tokens import count_text
+from empirio.domain.tokens import count_text, estimate_prompt_tokens
 from empirio.providers.base import Options
-
-
-def _prompt_text(request: Request) -> str:
-    parts = []
-    for m in request.messages:
-        for b in m.content:
-            if isinstance(b, Text):
-                parts.append(b.text)
-            elif isinstance(b, ToolResult):
-                parts.extend(x.text for x in b.content if isinstance(x, Text))
-    return "\n".join(parts)
 
 
 def _echo(request: Request) -> str:
@@ -59,7 +48,7 @@ def _echo(request: Request) -> str:
 
 def answer(request: Request, options: Options) -> Response:
     """The whole answer (pure): echo, cut to ``max_tokens`` tokens, or a tool call when one is required."""
-    input_tokens = count_text(_prompt_text(request)) + 1
+    input_tokens = estimate_prompt_tokens(request)  # the same count admission holds for: hold = cost exactly
     tc = request.tool_choice
     if request.tools and tc and tc.mode in ("required", "tool"):
         name = tc.name if tc.mode == "tool" and tc.name else request.tools[0].name

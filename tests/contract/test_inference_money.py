@@ -1,0 +1,101 @@
+"""Money through the app: concurrent requests against a small balance, disconnects, idempotent replays."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from empirio.domain.money import format_usd, parse_usd
+from tests.contract.conftest import Gateway
+
+HELLO = [{"role": "user", "content": "Hello"}]
+# local/echo: $1/M input, $2/M output, and it reports the prompt at the gateway's own estimate: "Hello" is
+# 4 + ceil(5/3) = 6 tokens, and its echo is 2 tokens. With max_tokens=2 a request holds and costs 6 + 2·2 = 10.
+COST = 10
+
+
+def test_a_balance_for_10_requests_serves_exactly_10_of_30_concurrent(gateway: Gateway) -> None:
+    account = gateway.operator.create_account("ten", format_usd(10 * COST))
+    key = gateway.operator.create_key(account["id"])
+    gateway.operator.client.patch(
+        f"/admin/accounts/{account['id']}/limits", json={"rpm": 1000}, headers=gateway.operator.headers
+    )
+    app = gateway.client.app
+    statuses: list[int] = []
+    barrier = threading.Barrier(30)
+
+    def one() -> None:
+        with TestClient(app) as client:
+            barrier.wait()
+            response = client.post(
+                "/v1/chat/completions",
+                headers={"Authorization": f"Bearer {key}"},
+                json={"model": "local/echo", "messages": HELLO, "max_tokens": 2},
+            )
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 10 + [402] * 20
+    books = gateway.context.accounts.require(account["id"])
+    charges = [e for e in gateway.context.ledger.entries(account["id"]) if e["kind"] == "charge"]
+    assert len(charges) == 10 and books.held == 0
+    assert books.available == 0 and books.charged == books.topped_up == 10 * COST
+
+
+def test_a_client_that_disconnects_mid_stream_is_charged_for_what_was_generated(gateway: Gateway) -> None:
+    headers = {"Authorization": f"Bearer {gateway.key}"}
+    body = {"model": "test/openai-slow", "messages": HELLO, "stream": True}
+    with gateway.client.stream("POST", "/v1/chat/completions", json=body, headers=headers) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if '"content":"Hello!"' in line:
+                break  # the client goes away after the first words
+    deadline = time.monotonic() + 10
+    while gateway.context.accounts.require(gateway.account_id).held and time.monotonic() < deadline:
+        time.sleep(0.05)
+    records = gateway.usage_records()
+    assert (
+        len(records) == 1 and records[0]["output_tokens"] == 10
+    )  # the upstream's own count, read to the end
+    assert gateway.charged() == records[0]["cost"] > 0
+
+
+def test_an_upstream_that_dies_mid_stream_charges_what_was_generated(gateway: Gateway) -> None:
+    headers = {"Authorization": f"Bearer {gateway.key}"}
+    body = {"model": "test/anthropic-cut", "max_tokens": 100, "messages": HELLO, "stream": True}
+    response = gateway.client.post("/v1/messages", json=body, headers={**headers, "x-api-key": gateway.key})
+    assert response.status_code == 200
+    assert "event: error" in response.text  # the stream ends with an error event, not a silent cut
+    records = gateway.usage_records()
+    assert len(records) == 1 and records[0]["status"] == "error"
+    assert gateway.charged() == records[0]["cost"]
+    assert gateway.context.accounts.require(gateway.account_id).held == 0
+
+
+def test_the_same_idempotency_key_returns_the_stored_result_and_charges_once(gateway: Gateway) -> None:
+    headers = {"Authorization": f"Bearer {gateway.key}", "Idempotency-Key": "retry-7"}
+    body = {"model": "test/openai", "messages": HELLO}
+    first = gateway.client.post("/v1/chat/completions", json=body, headers=headers)
+    second = gateway.client.post("/v1/chat/completions", json=body, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
+    charges = [e for e in gateway.context.ledger.entries(gateway.account_id) if e["kind"] == "charge"]
+    assert len(charges) == 1 and gateway.charged() == parse_usd(first.json()["usage"]["cost"])
+    other = gateway.client.post("/v1/chat/completions", json={**body, "temperature": 0.5}, headers=headers)
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_streamed_request_replays_its_stream(gateway: Gateway) -> None:
+    headers = {"x-api-key": gateway.key, "Idempotency-Key": "stream-1"}
+    body: dict[str, Any] = {"model": "local/echo", "max_tokens": 50, "messages": HELLO, "stream": True}
+    first = gateway.client.post("/v1/messages", json=body, headers=headers)
+    second = gateway.client.post("/v1/messages", json=body, headers=headers)
+    assert first.text == second.text and "event: message_stop" in second.text
+    assert len([e for e in gateway.context.ledger.entries(gateway.account_id) if e["kind"] == "charge"]) == 1
