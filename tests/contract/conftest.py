@@ -77,7 +77,8 @@ def test_catalog(base: str) -> dict[str, Any]:
             "pricing": {"per_image": "0.04"},
         }
     )
-    models[0]["aliases"] = ["gpt-test"]
+    models[0]["aliases"] = ["gpt-5-codex"]  # what Codex CLI asks for
+    models[1]["aliases"] = ["claude-sonnet-4-5-20250929"]  # what Claude Code asks for
     return {"models": models}
 
 

@@ -77,3 +77,27 @@ def test_admin_cli_creates_and_tops_up_an_account(dev_server: dict[str, str]) ->
             check=True,
         )
     assert '"balance": "3.50"' in topped.stdout
+
+
+def test_openai_sdk_streams_an_echo_over_http(dev_server: dict[str, str]) -> None:
+    sdk = openai.OpenAI(base_url=dev_server["base URL"], api_key=dev_server["API key"], max_retries=0)
+    stream = sdk.chat.completions.create(
+        model="local/echo", stream=True, messages=[{"role": "user", "content": "streamed over real HTTP"}]
+    )
+    pieces = [c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content]
+    assert len(pieces) == 4 and "".join(pieces) == "streamed over real HTTP"
+
+
+def test_anthropic_sdk_streams_an_echo_over_http(dev_server: dict[str, str]) -> None:
+    import anthropic
+
+    sdk = anthropic.Anthropic(
+        base_url=dev_server["base URL"].removesuffix("/v1"), api_key=dev_server["API key"], max_retries=0
+    )
+    with sdk.messages.stream(
+        model="local/echo", max_tokens=100, messages=[{"role": "user", "content": "hello from anthropic"}]
+    ) as stream:
+        text = "".join(stream.text_stream)
+    assert text == "hello from anthropic"
+    credits = sdk.get("/v1/credits", cast_to=object)  # the echo was priced: credits moved
+    assert credits["balance"] != "10.00"  # type: ignore[index]

@@ -113,3 +113,9 @@ def test_empirio_catalog_replaces_the_catalog(tmp_path: Path) -> None:
     settings = Settings.from_env({"EMPIRIO_CATALOG": str(path)})
     assert settings.catalog_path == str(path)
     assert Settings.from_env({}).catalog_path == str(CATALOG)
+
+
+def test_upstream_model_names_resolve_when_unambiguous(catalog) -> None:  # type: ignore[no-untyped-def]
+    assert catalog.get("claude-sonnet-4-5-20250929").id == "anthropic/claude-sonnet-4-5"  # Claude Code's name
+    assert catalog.get("claude-haiku-4-5-20251001").id == "anthropic/claude-haiku-4-5"
+    assert catalog.get("gpt-4.1-mini").id == "openai/gpt-4.1-mini"

@@ -115,7 +115,8 @@ class CatalogModel(BaseModel):
 
 
 class Catalog:
-    """All models by id (aliases resolve to their model)."""
+    """All models by id; aliases, and the upstream's own model name when unambiguous, resolve to their model
+    (clients with built-in names, such as Claude Code's dated model ids, work unchanged)."""
 
     def __init__(self, models: list[CatalogModel]) -> None:
         self.models: tuple[CatalogModel, ...] = tuple(models)
@@ -125,6 +126,12 @@ class Catalog:
                 if name in self._by_id:
                     raise CatalogError(f"duplicate model id or alias {name!r}")
                 self._by_id[name] = model
+        upstream_names: dict[str, list[CatalogModel]] = {}
+        for model in models:
+            upstream_names.setdefault(model.upstream_model, []).append(model)
+        for name, owners in upstream_names.items():
+            if len(owners) == 1 and name not in self._by_id:
+                self._by_id[name] = owners[0]
 
     def __len__(self) -> int:
         return len(self.models)
