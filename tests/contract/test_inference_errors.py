@@ -188,3 +188,43 @@ def test_with_the_store_down_requests_get_503_and_no_upstream_call(gateway: Gate
         sdk.chat.completions.create(model="test/openai", messages=HELLO)  # type: ignore[arg-type]
     assert error.value.status_code == 503
     assert len(gateway.upstream.requests) == calls
+
+
+def test_a_silent_upstream_times_out_as_504_and_costs_nothing(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMPIRIO_UPSTREAM_READ_TIMEOUT", "0.3")
+    started = len(gateway.upstream.requests)
+    response = gateway.client.post(
+        "/v1/chat/completions",
+        headers={"Authorization": f"Bearer {gateway.key}"},
+        json={"model": "test/openai-hang", "messages": HELLO},
+    )
+    assert response.status_code == 504 and response.json()["error"]["code"] == "upstream_timeout"
+    assert len(gateway.upstream.requests) - started == 3  # retried twice: nothing had reached the client
+    assert gateway.balance() == 10_000_000 and gateway.charged() == 0
+
+
+def test_retries_happen_only_for_retryable_failures(gateway: Gateway) -> None:
+    for model, attempts in (
+        ("test/openai-fail-500", 3),
+        ("test/openai-fail-400", 1),
+        ("test/openai-fail-429", 3),
+    ):
+        before = len(gateway.upstream.requests)
+        gateway.client.post(
+            "/v1/chat/completions",
+            headers={"Authorization": f"Bearer {gateway.key}"},
+            json={"model": model, "messages": HELLO},
+        )
+        assert len(gateway.upstream.requests) - before == attempts, model
+
+
+def test_the_hot_path_is_one_transaction_to_admit_and_one_to_settle(
+    gateway: Gateway, dynamo_calls: Any
+) -> None:
+    sdk = gateway.openai()
+    sdk.chat.completions.create(model="test/openai", messages=HELLO)  # type: ignore[arg-type]  # warm the caches
+    dynamo_calls.reset()
+    sdk.chat.completions.create(model="test/openai", messages=HELLO)  # type: ignore[arg-type]
+    assert dynamo_calls.names == ["TransactWriteItems", "TransactWriteItems"]

@@ -138,6 +138,11 @@ class FakeUpstream:
             return _error(400, "Invalid 'messages': unsupported content.")
         return None
 
+    @staticmethod
+    async def _hang(model: str) -> None:
+        if model == "hang":
+            await asyncio.sleep(3)
+
     async def _stream(
         self, request: web.Request, chunks: list[bytes], model: str, content_type: str = "text/event-stream"
     ) -> web.StreamResponse:
@@ -165,6 +170,7 @@ class FakeUpstream:
             return _error(400, "the gateway always sets an output cap")
         if (failure := self._failure(body["model"])) is not None:
             return failure
+        await self._hang(body["model"])
         tools = bool(body.get("tools")) and body.get("tool_choice") != "none"
         wants_json = bool(body.get("response_format"))
         if body.get("stream"):

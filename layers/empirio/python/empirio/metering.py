@@ -15,14 +15,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from empirio.domain.accounts import Principal
 from empirio.domain.admission import AccountView, Plan, plan_request, refusal
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
-from empirio.domain.limits import BucketState, plan, state
+from empirio.domain.limits import BucketState, correction_us, plan, state
 from empirio.domain.pricing import Usage, cost_micros
 from empirio.errors import (
     IdempotencyConflictError,
@@ -81,6 +81,13 @@ class _Hints:
     def get(self, account_id: str) -> AccountView:
         with self.lock:
             return self.views.get(account_id) or AccountView.unknown()
+
+    def shift_tpm(self, account_id: str, delta_us: int) -> None:
+        """Apply a settle's TPM correction to the hint, so the next admission guesses the bucket's case right."""
+        with self.lock:
+            view = self.views.get(account_id)
+            if view is not None and view.tpm_tat is not None:
+                self.views[account_id] = replace(view, tpm_tat=view.tpm_tat + delta_us)
 
     def put(self, account_id: str, view: AccountView) -> None:
         with self.lock:
@@ -209,6 +216,11 @@ class Meter:
             **(record or {}),
         }
         result = self.ledger.settle(admission.hold, split, usage.total_tokens, usage_record, response)
+        if result.settled:
+            hold = admission.hold
+            self._hints.shift_tpm(
+                hold.account_id, correction_us(hold.tpm_limit, hold.tpm_cost, usage.total_tokens)
+            )
         if not result.settled and not result.already:
             logger.warning(
                 "late settle lost to %s: request %s not charged", result.extra.get("status"), req.request_id
@@ -218,7 +230,11 @@ class Meter:
 
     def void(self, admission: Admission) -> SettleResult:
         """Release the whole hold: the upstream call failed before producing anything billable."""
-        return self.ledger.void(admission.hold)
+        result = self.ledger.void(admission.hold)
+        if result.settled:
+            hold = admission.hold
+            self._hints.shift_tpm(hold.account_id, correction_us(hold.tpm_limit, hold.tpm_cost, 0))
+        return result
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,16 @@ class Timeouts:
     read: float = 300.0  # the longest silence tolerated between bytes (reasoning models think quietly)
     total: float = 900.0  # a Lambda streams for at most 15 minutes
     retries: int = 2  # only before the first byte: connection errors, 429 and 5xx
+
+    @classmethod
+    def from_env(cls) -> Timeouts:
+        """Defaults, overridable with EMPIRIO_UPSTREAM_{CONNECT,READ,TOTAL}_TIMEOUT (seconds)."""
+        values = {
+            name: float(os.environ[f"EMPIRIO_UPSTREAM_{name.upper()}_TIMEOUT"])
+            for name in ("connect", "read", "total")
+            if os.environ.get(f"EMPIRIO_UPSTREAM_{name.upper()}_TIMEOUT")
+        }
+        return cls(**values)  # type: ignore[arg-type]
 
 
 _sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
@@ -101,8 +112,8 @@ async def _open(call: UpstreamCall, timeouts: Timeouts) -> aiohttp.ClientRespons
     raise AssertionError("unreachable")
 
 
-async def post_json(call: UpstreamCall, timeouts: Timeouts = Timeouts()) -> dict[str, Any]:
-    response = await _open(call, timeouts)
+async def post_json(call: UpstreamCall, timeouts: Timeouts | None = None) -> dict[str, Any]:
+    response = await _open(call, timeouts or Timeouts.from_env())
     try:
         payload = await response.json(content_type=None)
     except TimeoutError as exc:
@@ -120,7 +131,7 @@ async def stream_sse(
     call: UpstreamCall, timeouts: Timeouts = Timeouts()
 ) -> AsyncIterator[tuple[str | None, str]]:
     """(event, data) of every SSE message; the call is retried only until the first byte arrives."""
-    response = await _open(call, timeouts)
+    response = await _open(call, timeouts or Timeouts.from_env())
     event: str | None = None
     data: list[str] = []
     try:
