@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -148,14 +150,8 @@ class InferenceService:
         self, call: Call, admission: Admission, provider: Any, options: Options, headers: dict[str, str]
     ) -> Response:
         upstream_started = time.monotonic()
-        try:
+        async with self._voided_on_failure(admission):
             response = await provider.complete(call.request, call.model, options)
-        except UpstreamError as error:
-            await run_in_threadpool(self.context.meter.void, admission)
-            raise upstream_error(error) from None
-        except BaseException:
-            await run_in_threadpool(self.context.meter.void, admission)
-            raise
         upstream_ms = (time.monotonic() - upstream_started) * 1000
         cost = charge_for(admission, response.usage, call.model)
         body = call.fmt.render_response(response, request_id=call.request_id, model=call.model.id, cost=cost)
@@ -172,16 +168,10 @@ class InferenceService:
     ) -> Response:
         upstream_started = time.monotonic()
         events = provider.stream(call.request, call.model, options).__aiter__()
-        try:
-            first = await events.__anext__()  # errors before the first byte still get a proper status code
-        except StopAsyncIteration:
-            first = None
-        except UpstreamError as error:
-            await run_in_threadpool(self.context.meter.void, admission)
-            raise upstream_error(error) from None
-        except BaseException:
-            await run_in_threadpool(self.context.meter.void, admission)
-            raise
+        first = None
+        async with self._voided_on_failure(admission):  # errors before the first byte keep a proper status
+            with contextlib.suppress(StopAsyncIteration):
+                first = await events.__anext__()
         renderer = call.fmt.StreamRenderer(request_id=call.request_id, model=call.model.id)
 
         async def finish(
@@ -219,6 +209,18 @@ class InferenceService:
             media_type="text/event-stream",
             headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
         )
+
+    @contextlib.asynccontextmanager
+    async def _voided_on_failure(self, admission: Admission) -> AsyncIterator[None]:
+        """A failed upstream call is not charged: the hold is voided and the failure mapped for the client."""
+        try:
+            yield
+        except UpstreamError as error:
+            await run_in_threadpool(self.context.meter.void, admission)
+            raise upstream_error(error) from None
+        except BaseException:
+            await run_in_threadpool(self.context.meter.void, admission)
+            raise
 
     async def _settle(
         self, admission: Admission, usage: TokenUsage, record: dict[str, Any], stored: dict[str, Any] | None

@@ -6,6 +6,7 @@ from them and parses its answers into them. Nothing here knows a vendor's field 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,6 +36,14 @@ class ToolCall:
     name: str
     arguments: str  # JSON text, as the model produced it
     type: Literal["tool_call"] = "tool_call"
+
+    def arguments_object(self) -> dict[str, Any]:
+        """The arguments as an object (formats that carry objects, not text); invalid JSON is kept under _raw."""
+        try:
+            parsed = json.loads(self.arguments or "{}")
+        except json.JSONDecodeError:
+            return {"_raw": self.arguments}
+        return parsed if isinstance(parsed, dict) else {"_value": parsed}
 
 
 @dataclass(frozen=True)

@@ -176,10 +176,7 @@ def _block_json(block: Block) -> dict[str, Any] | None:
     if isinstance(block, Text):
         return {"type": "text", "text": block.text}
     if isinstance(block, ToolCall):
-        try:
-            arguments = json.loads(block.arguments or "{}")
-        except json.JSONDecodeError:
-            arguments = {"_raw": block.arguments}
+        arguments = block.arguments_object()
         return {"type": "tool_use", "id": block.id, "name": block.name, "input": arguments}
     if isinstance(block, Thinking):
         return {"type": "thinking", "thinking": block.text, "signature": block.signature or ""}

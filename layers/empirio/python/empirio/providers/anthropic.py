@@ -64,10 +64,7 @@ def _blocks(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
         elif isinstance(b, Image):
             out.append(_image(b))
         elif isinstance(b, ToolCall):
-            try:
-                arguments = json.loads(b.arguments or "{}")
-            except json.JSONDecodeError:
-                arguments = {}
+            arguments = b.arguments_object()
             out.append({"type": "tool_use", "id": b.id, "name": b.name, "input": arguments})
         elif isinstance(b, ToolResult):
             out.append(

@@ -57,10 +57,7 @@ def _content(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
         elif isinstance(b, Image):
             out.append(_image(b))
         elif isinstance(b, ToolCall):
-            try:
-                arguments = json.loads(b.arguments or "{}")
-            except json.JSONDecodeError:
-                arguments = {}
+            arguments = b.arguments_object()
             out.append({"toolUse": {"toolUseId": b.id, "name": b.name, "input": arguments}})
         elif isinstance(b, ToolResult):
             inner = [{"text": x.text} for x in b.content if isinstance(x, Text)] or [{"text": ""}]
