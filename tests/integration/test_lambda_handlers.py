@@ -1,6 +1,9 @@
 """Each family's Lambda handler answers API Gateway REST proxy events (through Mangum) like the dev server."""
 
+import asyncio
 import json
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,6 +36,17 @@ def _event(
         "body": json.dumps(body) if body is not None else None,
         "isBase64Encoded": False,
     }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_the_loop_mangum_keeps() -> Iterator[None]:
+    """Mangum keeps one event loop for the life of the process, as a Lambda should; a test run closes it."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = asyncio.get_event_loop()
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 class _LambdaContext:
