@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -123,3 +125,36 @@ def account(operator: Operator) -> dict[str, Any]:
 @pytest.fixture
 def api_key(operator: Operator, account: dict[str, Any]) -> str:
     return operator.create_key(account["id"])
+
+
+# -- no secret in any log line --------------------------------------------------------------------------------
+class _LogCapture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(
+            self.format(record)
+            + " "
+            + " ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS)
+        )
+
+
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+SECRET_PATTERN = re.compile(r"sk-empiriolabs-[0-9A-Za-z]{36}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_is_ever_logged() -> Iterator[_LogCapture]:
+    """Captures every log record of the whole run (any logger, any level) and fails if a key or token leaked."""
+    capture = _LogCapture()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(capture)
+    root.setLevel(logging.DEBUG)
+    yield capture
+    root.removeHandler(capture)
+    root.setLevel(previous)
+    leaks = [line for line in capture.lines if SECRET_PATTERN.search(line) or ADMIN_TOKEN in line]
+    assert not leaks, f"secrets in {len(leaks)} log lines, first: {leaks[0][:300]}"

@@ -47,6 +47,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("account_id")
     p.add_argument("key_id")
     cmds.add_parser("sweep", help="release expired holds now (what the scheduled sweeper does)")
+    cmds.add_parser("rollup", help="roll up closed hours of usage now (what the scheduled rollup does)")
     p = cmds.add_parser("set-limits", help="change an account's limits")
     p.add_argument("account_id")
     for name in ("rpm", "tpm", "max-keys", "max-chats"):
@@ -73,8 +74,8 @@ def request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None, 
         return "GET", f"{base}/{a.account_id}/keys", None, {}
     if c == "revoke-key":
         return "DELETE", f"{base}/{a.account_id}/keys/{a.key_id}", None, {}
-    if c == "sweep":
-        return "POST", "/admin/sweep", {}, {}
+    if c in ("sweep", "rollup"):
+        return "POST", f"/admin/{c}", {}, {}
     if c == "set-limits":
         body = {k: v for k in ("rpm", "tpm", "max_keys", "max_chats") if (v := getattr(a, k)) is not None}
         return "PATCH", f"{base}/{a.account_id}/limits", body, {}

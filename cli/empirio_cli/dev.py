@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from empirio.context import Context, get_context, reset_context
 from empirio.metering import sweep
+from empirio.rollup import run_rollup
 from empirio.routes import FAMILIES
 from empirio.settings import Settings
 from empirio.web.app import create_app
@@ -44,16 +45,17 @@ def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any]]:
     return context, {"account_id": account.account_id, "api_key": key, "admin_token": token}
 
 
-def start_sweeper(context: Context, every_seconds: float = 60.0) -> threading.Event:
-    """The scheduled sweeper, locally: a daemon thread; set the returned event to stop it."""
+def start_jobs(context: Context, every_seconds: float = 60.0) -> threading.Event:
+    """The scheduled jobs (sweeper, rollup), locally: a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(every_seconds):
             try:
                 sweep(context.ledger)
-            except Exception:  # keep sweeping; the next run retries whatever failed
-                logger.exception("sweeper run failed")
+                run_rollup(context.usage)
+            except Exception:  # keep going; the next run retries whatever failed
+                logger.exception("scheduled job failed")
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
     return stop
@@ -63,7 +65,7 @@ def run(host: str, port: int) -> None:
     import uvicorn
 
     context, demo = prepare()
-    start_sweeper(context)
+    start_jobs(context)
     base = f"http://{host}:{port}/v1"
     print(
         "EmpirioLabs gateway (local)\n"

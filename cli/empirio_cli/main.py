@@ -14,9 +14,10 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     admin.add_parser(sub)
-    sweep = sub.add_parser("sweep", help="release expired holds on the running dev server (the sweeper job)")
-    admin.add_target_arguments(sweep)
-    sweep.set_defaults(admin_command="sweep")
+    for job, text in (("sweep", "release expired holds"), ("rollup", "roll up closed hours of usage")):
+        command = sub.add_parser(job, help=f"{text} on the running dev server (the scheduled job)")
+        admin.add_target_arguments(command)
+        command.set_defaults(admin_command=job)
     args = parser.parse_args(argv)
     if args.command == "dev":
         from empirio_cli import dev as dev_server

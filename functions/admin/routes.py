@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header
 
 from empirio.context import get_context
 from empirio.metering import sweep
+from empirio.rollup import run_rollup
 from empirio.web.auth import principal_cache, require_admin
 from empirio.web.views import KeyCreate, account_view, key_view, limits_view
 from functions.admin import service
@@ -72,3 +73,10 @@ def run_sweeper() -> dict[str, Any]:
     """Release expired holds now (the scheduled sweeper does this every few minutes)."""
     report = sweep(get_context().ledger)
     return {"expired": report.expired, "lost_races": report.lost_races}
+
+
+@router.post("/rollup")
+def run_rollup_now() -> dict[str, Any]:
+    """Roll up closed hours now (the scheduled job does this every 15 minutes)."""
+    report = run_rollup(get_context().usage)
+    return {"hours": report.hours, "rows": report.rows, "watermark": report.watermark}

@@ -55,6 +55,7 @@ async def _infer(request: Request, endpoint: str) -> Response:
         started=started,
         fingerprint=fingerprint(raw),
         idempotency_key=idempotency_key[:255] if idempotency_key else None,
+        price_version=context.catalog.version,
     )
     return await InferenceService(context).handle(call)
 

@@ -55,6 +55,7 @@ class Call:
     started: float
     fingerprint: str
     idempotency_key: str | None
+    price_version: str = ""
 
 
 def resolve_model(context: Context, request: Request, endpoint: str) -> CatalogModel:
@@ -241,6 +242,7 @@ class InferenceService:
         error: str | None = None,
     ) -> dict[str, Any]:
         return {
+            "price_version": call.price_version,
             "endpoint": call.endpoint,
             "streamed": streamed,
             "finish_reason": finish,

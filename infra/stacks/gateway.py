@@ -12,6 +12,7 @@ from constructs import Construct
 from empirio.routes import FAMILIES, JOBS, Family
 from infra.constructs.api_function import ApiFunction
 from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.tables import Tables
 
 # Least privilege: the tables each family touches and how ("read" or "write", write implying read).
@@ -27,8 +28,18 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
     "keys": {"keys": "write", "accounts": "write"},
     "credits": {"keys": "read", "accounts": "read"},
     "limits": {"keys": "read", "accounts": "read"},
-    "admin": {"keys": "write", "accounts": "write", "ledger": "write", "idempotency": "write"},
+    "admin": {
+        "keys": "write",
+        "accounts": "write",
+        "ledger": "write",
+        "idempotency": "write",
+        "usage": "read",
+        "rollups": "write",
+    },
     "sweeper": {"accounts": "write", "ledger": "write", "idempotency": "write"},
+    "usage": {"keys": "read", "usage": "read", "rollups": "read"},
+    "rollup": {"usage": "read", "rollups": "write"},
+    "reconcile": {"accounts": "read", "ledger": "read", "usage": "read"},
 }
 
 
@@ -73,6 +84,7 @@ class GatewayStack(Stack):
                 schedule=events.Schedule.expression(job.schedule),
                 targets=[targets.LambdaFunction(fn)],
             )
+        Monitoring(self, "Monitoring", api=api, functions=self.functions, stage=stage)
         CfnOutput(self, "ApiUrl", value=api.url)
 
     def _function(

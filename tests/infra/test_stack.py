@@ -148,3 +148,12 @@ def test_inference_routes_stream_and_the_others_do_not(template: dict[str, Any])
         m["Properties"]["Integration"].get("ResponseTransferMode") == "STREAM" for m in methods
     )
     assert stream_count == len(streaming)
+
+
+def test_alarms_watch_5xx_function_errors_throttles_and_the_books(template: dict[str, Any]) -> None:
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    metric_names = {a.get("MetricName") for a in alarms}
+    assert {"5XXError", "Errors", "Throttles", "ReconciliationDifferences"} <= metric_names
+    books = next(a for a in alarms if a.get("MetricName") == "ReconciliationDifferences")
+    assert books["ComparisonOperator"] == "GreaterThanThreshold" and books["Threshold"] == 0
+    assert resources(template, "AWS::CloudWatch::Dashboard")

@@ -82,6 +82,9 @@ class Books:
             if u["account_id"]["S"] == self.account_id
         }
         assert usage_costs == {r["request_id"]: r["charge"] for r in resolutions if r["kind"] == "charge"}
+        from empirio.reconcile import reconcile
+
+        assert reconcile(self.context) == []  # and the reconciliation job agrees
 
 
 @pytest.fixture

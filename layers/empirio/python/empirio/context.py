@@ -13,7 +13,8 @@ from empirio.store.accounts import AccountStore
 from empirio.store.dynamo import make_client
 from empirio.store.keys import KeyStore
 from empirio.store.ledger import LedgerStore
-from empirio.store.tables import ACCOUNTS, IDEMPOTENCY, KEYS, LEDGER, USAGE
+from empirio.store.tables import ACCOUNTS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, USAGE
+from empirio.store.usage import UsageStore
 
 
 class Context:
@@ -48,6 +49,12 @@ class Context:
             name(LEDGER.logical),
             name(USAGE.logical),
             name(IDEMPOTENCY.logical),
+        )
+
+    @cached_property
+    def usage(self) -> UsageStore:
+        return UsageStore(
+            self.client, self.settings.table_name(USAGE.logical), self.settings.table_name(ROLLUPS.logical)
         )
 
     @cached_property

@@ -24,12 +24,14 @@ from empirio.domain.catalog import CatalogModel
 from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
 from empirio.domain.limits import BucketState, correction_us, plan, state
 from empirio.domain.pricing import Usage, cost_micros
+from empirio.domain.usage import hour_shard
 from empirio.errors import (
     IdempotencyConflictError,
     IdempotencyInProgressError,
     NotFoundError,
     ServiceUnavailableError,
 )
+from empirio.observability import request_metrics
 from empirio.store.ledger import AdmitConflict, Hold, HoldRequest, LedgerStore, SettleResult
 
 logger = logging.getLogger("empirio.metering")
@@ -206,6 +208,7 @@ class Meter:
             "provider": req.model.provider,
             "created_at": now,
             "sort_key": f"{now:012d}#{req.request_id}",
+            "hour_shard": hour_shard(now, req.request_id),
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,
             "cached_input_tokens": usage.cached_input_tokens,
@@ -216,6 +219,7 @@ class Meter:
             **(record or {}),
         }
         result = self.ledger.settle(admission.hold, split, usage.total_tokens, usage_record, response)
+        request_metrics(usage_record)
         if result.settled:
             hold = admission.hold
             self._hints.shift_tpm(

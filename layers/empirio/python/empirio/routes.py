@@ -55,6 +55,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("keys", _routes("GET /v1/keys", "POST /v1/keys", "DELETE /v1/keys/{key_id}")),
     Family("credits", _routes("GET /v1/credits")),
     Family("limits", _routes("GET /v1/limits")),
+    Family("usage", _routes("GET /v1/usage", "GET /v1/generations/{generation_id}")),
     Family(
         "admin",
         _routes(
@@ -67,6 +68,7 @@ FAMILIES: tuple[Family, ...] = (
             "DELETE /admin/accounts/{account_id}/keys/{key_id}",
             "PATCH /admin/accounts/{account_id}/limits",
             "POST /admin/sweep",
+            "POST /admin/rollup",
         ),
         iam_auth=True,
     ),
@@ -85,7 +87,11 @@ class Job:
         return f"functions.{self.name}.handler.handler"
 
 
-JOBS: tuple[Job, ...] = (Job("sweeper", "rate(5 minutes)"),)
+JOBS: tuple[Job, ...] = (
+    Job("sweeper", "rate(5 minutes)"),
+    Job("rollup", "rate(15 minutes)"),
+    Job("reconcile", "rate(1 hour)"),
+)
 
 
 def family(name: str) -> Family:

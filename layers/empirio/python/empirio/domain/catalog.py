@@ -118,8 +118,9 @@ class Catalog:
     """All models by id; aliases, and the upstream's own model name when unambiguous, resolve to their model
     (clients with built-in names, such as Claude Code's dated model ids, work unchanged)."""
 
-    def __init__(self, models: list[CatalogModel]) -> None:
+    def __init__(self, models: list[CatalogModel], version: str = "") -> None:
         self.models: tuple[CatalogModel, ...] = tuple(models)
+        self.version = version  # recorded with every request's usage (the price list it was charged under)
         self._by_id: dict[str, CatalogModel] = {}
         for model in models:
             for name in (model.id, *model.aliases):
@@ -170,4 +171,4 @@ def parse_catalog(text: str) -> Catalog:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise CatalogError(f"catalog model {name}: {where}: {first['msg']}") from exc
-    return Catalog(models)
+    return Catalog(models, version=str(document.get("version", "")))

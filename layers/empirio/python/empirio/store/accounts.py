@@ -221,6 +221,8 @@ class AccountStore:
             kwargs["ExclusiveStartKey"] = to_item({"account_id": start})
         response = call(self._db.scan, **kwargs)
         last = response.get("LastEvaluatedKey")
-        return [account_from_item(i) for i in response.get("Items", [])], (
-            from_item(last)["account_id"] if last else None
-        )
+        return [
+            account_from_item(i)
+            for i in response.get("Items", [])
+            if not i["account_id"]["S"].startswith("__")
+        ], (from_item(last)["account_id"] if last else None)

@@ -72,11 +72,20 @@ LEDGER = TableSpec(
     sort_key="entry_id",
     indexes=(IndexSpec("pending", "pending_shard", "pending_until"),),
 )
-# One usage record per request id (written in the settle transaction); listed per account by time.
+# One usage record per request id (written in the settle transaction); listed per account by time, and per hour
+# (sharded) for the rollup job.
 USAGE = TableSpec(
-    "usage", partition_key="request_id", indexes=(IndexSpec("by_account", "account_id", "sort_key"),)
+    "usage",
+    partition_key="request_id",
+    indexes=(
+        IndexSpec("by_account", "account_id", "sort_key"),
+        IndexSpec("by_hour", "hour_shard", "sort_key"),
+    ),
 )
 # Idempotency-Key records of inference requests: kept ≥ 24 h (expires_at is checked; TTL only cleans up).
 IDEMPOTENCY = TableSpec("idempotency", partition_key="idem_key", ttl_attribute="ttl")
 
-TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY)
+# Hourly totals per account, model and key (rebuilt idempotently by the rollup job); bucket = hour#model#key.
+ROLLUPS = TableSpec("rollups", partition_key="account_id", sort_key="bucket")
+
+TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY, ROLLUPS)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from empirio.observability import install_redaction
 from empirio.web.errors import install_error_handlers
 
 
@@ -24,6 +25,7 @@ def create_app(
         for hook in on_shutdown:
             await hook()
 
+    install_redaction()
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     install_error_handlers(app)
 

@@ -1,0 +1,15 @@
+"""Lambda entry point of the reconciliation job (EventBridge schedule, no HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from empirio.context import get_context
+from empirio.observability import install_redaction
+from empirio.reconcile import reconcile
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    install_redaction()
+    differences = reconcile(get_context())
+    return {"differences": [d.__dict__ for d in differences]}

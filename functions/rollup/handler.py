@@ -1,0 +1,13 @@
+"""Lambda entry point of the rollup job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from empirio.context import get_context
+from empirio.rollup import run_rollup
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    report = run_rollup(get_context().usage)
+    return {"hours": report.hours, "rows": report.rows, "watermark": report.watermark}

@@ -1,0 +1,71 @@
+"""Logs and metrics: JSON logs without secrets, EMF metrics with low-cardinality dimensions.
+
+Every log record passes a redaction filter that masks API keys and the admin token wherever they appear, and
+nothing here logs prompts. Metrics go out as CloudWatch embedded-metric-format lines (Powertools), one per
+request, dimensioned by model and provider only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Any
+
+_KEY = re.compile(r"sk-empiriolabs-[0-9A-Za-z]{4,}")
+NAMESPACE = "EmpirioLabs"
+
+
+class RedactSecrets(logging.Filter):
+    """Masks API keys and the admin token in a record's message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        token = os.environ.get("EMPIRIO_ADMIN_TOKEN")
+        message = record.getMessage()
+        cleaned = _KEY.sub("sk-empiriolabs-[redacted]", message)
+        if token and len(token) >= 8:
+            cleaned = cleaned.replace(token, "[redacted]")
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_redaction() -> None:
+    """Add the filter to the root logger's handlers (idempotent); call at start-up of every entry point."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
+            handler.addFilter(RedactSecrets())
+    if not any(isinstance(f, RedactSecrets) for f in root.filters):
+        root.addFilter(RedactSecrets())
+
+
+def emit_metrics(service: str, values: dict[str, tuple[float, str]], dimensions: dict[str, str]) -> None:
+    """One EMF line with ``values`` (name → (value, unit)) under ``dimensions`` (keep them few and bounded)."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        return
+    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+    metrics = EphemeralMetrics(namespace=NAMESPACE, service=service)
+    for name, dimension in dimensions.items():
+        metrics.add_dimension(name=name, value=dimension)
+    for name, (value, unit) in values.items():
+        metrics.add_metric(name=name, unit=MetricUnit(unit), value=value)
+    metrics.flush_metrics()
+
+
+def request_metrics(record: dict[str, Any]) -> None:
+    """Requests, tokens, cost, latency and errors of one inference request, by model and provider."""
+    values = {
+        "Requests": (1, "Count"),
+        "InputTokens": (record.get("input_tokens", 0), "Count"),
+        "OutputTokens": (record.get("output_tokens", 0), "Count"),
+        "CostMicroUSD": (record.get("cost", 0), "Count"),
+        "Latency": (record.get("latency_ms", 0), "Milliseconds"),
+        "Errors": (1 if record.get("status") == "error" else 0, "Count"),
+    }
+    if record.get("ttft_ms") is not None:
+        values["TimeToFirstToken"] = (record["ttft_ms"], "Milliseconds")
+    emit_metrics(
+        "inference", values, {"model": str(record.get("model")), "provider": str(record.get("provider"))}
+    )

@@ -1,0 +1,100 @@
+"""UsageStore: per-request usage records (written by the settle transaction), hourly rollups, the watermark."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from empirio.domain.usage import Totals, hour_shards
+from empirio.store.dynamo import call, from_item, to_item, values
+
+WATERMARK_KEY = {"account_id": "__rollup__", "bucket": "watermark"}
+
+
+class UsageStore:
+    def __init__(self, client: Any, usage_table: str, rollups_table: str) -> None:
+        self._db = client
+        self._usage = usage_table
+        self._rollups = rollups_table
+
+    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            response = call(self._db.query, **kwargs)
+            items += [from_item(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def record(self, request_id: str) -> dict[str, Any] | None:
+        response = call(
+            self._db.get_item,
+            TableName=self._usage,
+            Key=to_item({"request_id": request_id}),
+            ConsistentRead=True,
+        )
+        return from_item(response["Item"]) if "Item" in response else None
+
+    def records_for_account(self, account_id: str, start: int, end: int) -> list[dict[str, Any]]:
+        """Records created in [start, end) (epoch seconds)."""
+        return self._query_all(
+            TableName=self._usage,
+            IndexName="by_account",
+            KeyConditionExpression="account_id = :a AND sort_key BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=values(a=account_id, lo=f"{start:012d}#", hi=f"{end - 1:012d}#~"),
+        )
+
+    def records_for_hour(self, hour: int) -> list[dict[str, Any]]:
+        """Every account's records of one hour, from the sharded by_hour index."""
+        records: list[dict[str, Any]] = []
+        for shard in hour_shards(hour):
+            records += self._query_all(
+                TableName=self._usage,
+                IndexName="by_hour",
+                KeyConditionExpression="hour_shard = :s",
+                ExpressionAttributeValues=values(s=shard),
+            )
+        return records
+
+    def put_rollup(self, account_id: str, hour: int, model: str, key_id: str, totals: Totals) -> None:
+        """Overwrite one rollup row: recomputed from all the hour's records, so re-running changes nothing."""
+        item = {
+            "account_id": account_id,
+            "bucket": f"{hour:012d}#{model}#{key_id}",
+            "hour": hour,
+            "model": model,
+            "key_id": key_id,
+            **totals.as_dict(),
+        }
+        call(self._db.put_item, TableName=self._rollups, Item=to_item(item))
+
+    def rollups_for_account(self, account_id: str, start_hour: int, end_hour: int) -> list[dict[str, Any]]:
+        """Rollup rows of hours in [start_hour, end_hour)."""
+        return self._query_all(
+            TableName=self._rollups,
+            KeyConditionExpression="account_id = :a AND bucket BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=values(
+                a=account_id, lo=f"{start_hour:012d}#", hi=f"{end_hour - 1:012d}#~"
+            ),
+            ConsistentRead=True,
+        )
+
+    def watermark(self) -> int:
+        """Hours before this one are rolled up (0: none yet)."""
+        response = call(
+            self._db.get_item, TableName=self._rollups, Key=to_item(WATERMARK_KEY), ConsistentRead=True
+        )
+        return int(from_item(response["Item"]).get("hour", 0)) if "Item" in response else 0
+
+    def set_watermark(self, hour: int) -> None:
+        """Move the watermark forward only (a slow, older run can never move it back)."""
+        try:
+            call(
+                self._db.put_item,
+                TableName=self._rollups,
+                Item=to_item({**WATERMARK_KEY, "hour": hour}),
+                ConditionExpression="attribute_not_exists(#h) OR #h <= :h",
+                ExpressionAttributeNames={"#h": "hour"},
+                ExpressionAttributeValues=values(h=hour),
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return
