@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # Boto3 and its dependencies come with the Lambda runtime; keeping them out keeps the layer small.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
 
-.PHONY: uv install dev test lint synth deploy requirements clean
+.PHONY: uv install dev test lint synth deploy requirements bench clean
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -36,6 +36,9 @@ lint: install
 requirements: | uv
 	$(UV) export --frozen --no-default-groups --no-emit-project --no-hashes --no-header \
 		$(foreach p,$(RUNTIME_PROVIDED),--no-emit-package $(p)) > layers/deps/requirements.txt
+
+bench: install
+	$(RUN) python -m bench.run
 
 synth: install
 	$(CDK) synth --quiet -c stage=$(STAGE)

@@ -50,3 +50,15 @@ def test_request_metrics_are_emf_by_model_and_provider(
     dimensions = set(emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0])
     assert dimensions <= {"model", "provider", "service"} and "req_x" not in json.dumps(emf)
     assert emf["model"] == "openai/gpt-4o" and emf["InputTokens"] in (10, [10.0])
+
+
+def test_log_records_carry_the_request_id() -> None:
+    from empirio.observability import current_request_id
+
+    token = current_request_id.set("req_abc")
+    try:
+        record = logging.LogRecord("t", logging.INFO, "", 0, "hello", (), None)
+        RedactSecrets().filter(record)
+        assert record.request_id == "req_abc"  # type: ignore[attr-defined]
+    finally:
+        current_request_id.reset(token)

@@ -10,16 +10,21 @@ from __future__ import annotations
 import logging
 import os
 import re
+from contextvars import ContextVar
 from typing import Any
 
 _KEY = re.compile(r"sk-empiriolabs-[0-9A-Za-z]{4,}")
 NAMESPACE = "EmpirioLabs"
+# The request being served; every log record carries it (Lambda's JSON log format prints extra attributes).
+current_request_id: ContextVar[str | None] = ContextVar("empirio_request_id", default=None)
 
 
 class RedactSecrets(logging.Filter):
-    """Masks API keys and the admin token in a record's message and arguments."""
+    """Masks API keys and the admin token in a record's message and arguments, and tags the request id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = current_request_id.get()
         token = os.environ.get("EMPIRIO_ADMIN_TOKEN")
         message = record.getMessage()
         cleaned = _KEY.sub("sk-empiriolabs-[redacted]", message)

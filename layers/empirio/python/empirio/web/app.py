@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from empirio.observability import install_redaction
+from empirio.observability import current_request_id, install_redaction
 from empirio.web.errors import install_error_handlers
 
 
@@ -33,6 +33,7 @@ def create_app(
     async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         request.state.request_id = request_id
+        current_request_id.set(request_id)
         response = await call_next(request)
         response.headers["x-request-id"] = request_id
         return response

@@ -1,0 +1,1 @@
+"""Benchmarks: gateway overhead, streaming, CPU, DynamoDB calls, cold start and cost (`make bench`)."""
