@@ -20,6 +20,10 @@ def add_target_arguments(parser: Any) -> None:
     parser.add_argument(
         "--token", default=os.environ.get("EMPIRIO_ADMIN_TOKEN"), help="admin token (env EMPIRIO_ADMIN_TOKEN)"
     )
+    parser.add_argument(
+        "--stage", help="a deployed stage (dev, prod): its URL from CloudFormation, SigV4-signed"
+    )
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION"), help="the stage's AWS region")
 
 
 def add_parser(sub: Any) -> None:
@@ -84,22 +88,34 @@ def request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None, 
 
 def run(args: argparse.Namespace) -> int:
     method, path, body, headers = request(args)
-    if not args.token:
-        print("no admin token: pass --token or set EMPIRIO_ADMIN_TOKEN", file=sys.stderr)
+    base = args.url
+    if args.stage:
+        from empirio_cli.aws_target import stage_url
+
+        base = stage_url(args.stage, args.region)
+    elif not args.token:
+        print(
+            "no admin token: pass --token or set EMPIRIO_ADMIN_TOKEN (or --stage for a deployed stage)",
+            file=sys.stderr,
+        )
         return 2
-    if not args.url.startswith(("http://", "https://")):
+    if not base.startswith(("http://", "https://")):
         print("--url must be an http(s) URL", file=sys.stderr)
         return 2
     data = json.dumps(body).encode() if body is not None else None
+    url = base.rstrip("/") + path
+    all_headers = {"Content-Type": "application/json", **headers}
+    if args.stage:
+        from empirio_cli.aws_target import sigv4_headers
+
+        all_headers = sigv4_headers(method, url, data, all_headers, args.region)
+    else:
+        all_headers["Authorization"] = f"Bearer {args.token}"
     req = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        args.url.rstrip("/") + path,
+        url,
         data=data,
         method=method,
-        headers={
-            "Authorization": f"Bearer {args.token}",
-            "Content-Type": "application/json",
-            **headers,
-        },
+        headers=all_headers,
     )
     try:
         with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310 (scheme checked above)

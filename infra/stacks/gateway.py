@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import AssetHashType, CfnOutput, Duration, Stack
+from aws_cdk import AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from empirio.routes import FAMILIES, JOBS, Family
@@ -55,11 +57,34 @@ class GatewayStack(Stack):
             "EMPIRIO_STAGE": stage,
         }
 
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY,
+        )
+        # Upstream provider keys, one JSON object keyed by each catalog entry's api_key_env (set after deploy).
+        provider_keys = secretsmanager.Secret(
+            self, "ProviderKeys", description='EmpirioLabs upstream provider API keys: {"ENV_NAME": "key"}'
+        )
         api = apigw.RestApi(
             self,
             "Api",
             rest_api_name=f"empirio-{stage}",
+            cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
                 stage_name=stage,
                 throttling_rate_limit=1000,
                 throttling_burst_limit=2000,
@@ -72,7 +97,9 @@ class GatewayStack(Stack):
             if family.iam_auth:
                 env["EMPIRIO_ADMIN_AUTH"] = "iam"
             if family.entry == "web-adapter":
+                env["EMPIRIO_PROVIDER_SECRET_ARN"] = provider_keys.secret_arn
                 fn = self._web_adapter_function(family, layers, env, tables)
+                provider_keys.grant_read(fn)
             else:
                 fn = self._function(family.name, family.handler, layers, env, tables)
             self._routes(api, family, fn)
@@ -86,6 +113,7 @@ class GatewayStack(Stack):
             )
         Monitoring(self, "Monitoring", api=api, functions=self.functions, stage=stage)
         CfnOutput(self, "ApiUrl", value=api.url)
+        CfnOutput(self, "ProviderKeysSecret", value=provider_keys.secret_arn)
 
     def _function(
         self,

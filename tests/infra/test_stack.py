@@ -157,3 +157,15 @@ def test_alarms_watch_5xx_function_errors_throttles_and_the_books(template: dict
     books = next(a for a in alarms if a.get("MetricName") == "ReconciliationDifferences")
     assert books["ComparisonOperator"] == "GreaterThanThreshold" and books["Threshold"] == 0
     assert resources(template, "AWS::CloudWatch::Dashboard")
+
+
+def test_api_has_access_logs_and_provider_keys_live_in_secrets_manager(template: dict[str, Any]) -> None:
+    stage = next(iter(resources(template, "AWS::ApiGateway::Stage").values()))["Properties"]
+    assert stage["AccessLogSetting"]["DestinationArn"] and "requestId" in stage["AccessLogSetting"]["Format"]
+    secrets = resources(template, "AWS::SecretsManager::Secret")
+    assert len(secrets) == 1
+    functions = resources(template, "AWS::Lambda::Function").values()
+    with_secret = [
+        f for f in functions if "EMPIRIO_PROVIDER_SECRET_ARN" in f["Properties"]["Environment"]["Variables"]
+    ]
+    assert [f["Properties"]["Handler"] for f in with_secret] == ["functions/inference/run.sh"]
