@@ -15,6 +15,7 @@ from empirio.routes import FAMILIES, JOBS, Family
 from infra.constructs.api_function import ApiFunction
 from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.nag import acknowledge_findings
 from infra.constructs.tables import Tables
 
 # Least privilege: the tables each family touches and how ("read" or "write", write implying read).
@@ -86,6 +87,7 @@ class GatewayStack(Stack):
                     user=True,
                 ),
                 stage_name=stage,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
                 throttling_rate_limit=1000,
                 throttling_burst_limit=2000,
                 tracing_enabled=True,
@@ -112,6 +114,7 @@ class GatewayStack(Stack):
                 targets=[targets.LambdaFunction(fn)],
             )
         Monitoring(self, "Monitoring", api=api, functions=self.functions, stage=stage)
+        acknowledge_findings(self, tables)
         CfnOutput(self, "ApiUrl", value=api.url)
         CfnOutput(self, "ProviderKeysSecret", value=provider_keys.secret_arn)
 

@@ -184,3 +184,16 @@ def test_cfn_lint_is_clean(template: dict[str, Any], tmp_path: Path) -> None:
         [cfn_lint, "--ignore-checks", "W3005", "--", str(path)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_cdk_nag_aws_solutions_checks_pass_with_every_acknowledgment_reasoned(tmp_path: Path) -> None:
+    import aws_cdk as cdk
+
+    from infra.app import build
+    from infra.constructs.nag import INDEX_REASON, REASONS, add_checks
+
+    app = cdk.App(context={"aws:cdk:bundling-stacks": [], "stage": "prod"}, outdir=str(tmp_path))
+    build(app)
+    add_checks(app)
+    app.synth()  # raises ValidationFailed on any unacknowledged AwsSolutions finding
+    assert all(len(reason) > 40 for reason in [*REASONS.values(), INDEX_REASON])
