@@ -18,7 +18,8 @@ REASONS = {
     "throttling; a WAF web ACL is an operator's per-deployment choice.",
     "AwsSolutions-L1": "Pinned to python3.13, the runtime the dependency layer's wheels are built for; moving "
     "runtimes is a deliberate change with the layer.",
-    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": "The AWS managed policy grants only log-group writes, which every function needs.",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+    "AWSLambdaBasicExecutionRole]": "The AWS managed policy grants only log-group writes, which every function needs.",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
     "AmazonAPIGatewayPushToCloudWatchLogs]": "API Gateway's account-level role for access logs, as AWS documents.",
     "AwsSolutions-IAM5[Resource::*]": "X-Ray's PutTraceSegments/PutTelemetryRecords support no resource scoping.",
