@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -78,6 +79,16 @@ def client(aws: Any) -> Iterator[Any]:
 
     with TestClient(compose_app(), base_url="http://testserver") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def lambda_event_loop() -> Iterator[None]:
+    """The event loop Mangum runs a Lambda invocation on (Lambda keeps one per process); closed after the test."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 class Operator:

@@ -3,12 +3,9 @@ built from it reaches that family's handler and gets the same answer as the dev 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import re
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -37,14 +34,9 @@ VOLATILE = re.compile(
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _close_the_loop_mangum_keeps() -> Iterator[None]:
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        loop = asyncio.get_event_loop()
-    loop.close()
-    asyncio.set_event_loop(None)
+@pytest.fixture(autouse=True)
+def _lambda_loop(lambda_event_loop: None) -> None:
+    """Handlers run on an event loop of their own, as in a Lambda process."""
 
 
 def _event(method: str, resource: str, path: str, headers: dict[str, str], body: Any) -> dict[str, Any]:

@@ -197,3 +197,55 @@ def test_cdk_nag_aws_solutions_checks_pass_with_every_acknowledgment_reasoned(tm
     add_checks(app)
     app.synth()  # raises ValidationFailed on any unacknowledged AwsSolutions finding
     assert all(len(reason) > 40 for reason in [*REASONS.values(), INDEX_REASON])
+
+
+def _refs(value: Any) -> set[str]:
+    """Logical ids referenced anywhere inside a template value."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            return {value["Fn::GetAtt"][0]}
+        if "Ref" in value:
+            return {value["Ref"]}
+        return set().union(*(_refs(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_refs(v) for v in value)) if value else set()
+    return set()
+
+
+def test_each_function_touches_only_its_declared_tables_with_only_the_declared_access(
+    template: dict[str, Any],
+) -> None:
+    from infra.stacks.gateway import TABLE_ACCESS
+
+    tables = resources(template, "AWS::DynamoDB::GlobalTable")
+    logical_of = {
+        k: next(t.logical for t in TABLES if k.startswith(f"Tables{t.logical.capitalize()}")) for k in tables
+    }
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    for policy_id, policy in resources(template, "AWS::IAM::Policy").items():
+        function = next(
+            (name for name in TABLE_ACCESS if policy_id.startswith(f"{name.capitalize()}Function")), None
+        )
+        if function is None:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            touched = {logical_of[r] for r in _refs(statement["Resource"]) if r in logical_of}
+            if not touched:
+                continue
+            assert touched <= set(TABLE_ACCESS[function]), (function, touched)
+            if writes & set(actions):
+                assert all(TABLE_ACCESS[function][t] == "write" for t in touched), (function, touched)
+
+
+def test_prod_retains_tables_and_protects_them_from_deletion() -> None:
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from infra.app import build
+
+    stack = build(cdk.App(context={"aws:cdk:bundling-stacks": [], "stage": "prod"}))
+    prod = dict(Template.from_stack(stack).to_json())
+    for table in resources(prod, "AWS::DynamoDB::GlobalTable").values():
+        assert table["DeletionPolicy"] == "Retain"
+        assert table["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is True

@@ -1,9 +1,6 @@
 """Each family's Lambda handler answers API Gateway REST proxy events (through Mangum) like the dev server."""
 
-import asyncio
 import json
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,15 +35,9 @@ def _event(
     }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _close_the_loop_mangum_keeps() -> Iterator[None]:
-    """Mangum keeps one event loop for the life of the process, as a Lambda should; a test run closes it."""
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        loop = asyncio.get_event_loop()
-    loop.close()
-    asyncio.set_event_loop(None)
+@pytest.fixture(autouse=True)
+def _lambda_loop(lambda_event_loop: None) -> None:
+    """Handlers run on an event loop of their own, as in a Lambda process."""
 
 
 class _LambdaContext:
