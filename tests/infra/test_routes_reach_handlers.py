@@ -13,6 +13,7 @@ import pytest
 from empirio.routes import FAMILIES
 from tests.conftest import ADMIN_TOKEN, Operator
 from tests.infra.test_stack import _template_routes
+from tests.lambda_events import LambdaContext, proxy_event
 
 HELLO = [{"role": "user", "content": "Hello"}]
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -37,35 +38,6 @@ VOLATILE = re.compile(
 @pytest.fixture(autouse=True)
 def _lambda_loop(lambda_event_loop: None) -> None:
     """Handlers run on an event loop of their own, as in a Lambda process."""
-
-
-def _event(method: str, resource: str, path: str, headers: dict[str, str], body: Any) -> dict[str, Any]:
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/dev{path}",
-            "stage": "dev",
-            "requestId": "template-check",
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
-
-
-class _Context:
-    function_name = "template-check"
-    aws_request_id = "template-check"
 
 
 def _shape(text: str) -> str:
@@ -102,7 +74,7 @@ def test_every_template_route_reaches_its_handler_with_the_dev_servers_answer(
             method, path, headers=headers, content=json.dumps(body) if body is not None else None
         )
         handler = importlib.import_module(family.handler.rsplit(".", 1)[0]).handler
-        remote = handler(_event(method, resource, path, headers, body), _Context())
+        remote = handler(proxy_event(method, resource, path, headers, body), LambdaContext())
         assert remote["statusCode"] == local.status_code, (method, path, remote.get("body"))
         if method == "HEAD":
             continue
