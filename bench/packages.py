@@ -4,7 +4,6 @@ unzipped size of every deployment package and layer."""
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -111,4 +110,3 @@ def package_sizes() -> dict[str, Any]:
 
 if __name__ == "__main__":
     print(json.dumps({"cold_start": cold_starts(1), "packages": package_sizes()}, indent=2))
-    shutil.rmtree(REPO / "bench" / "__pycache__", ignore_errors=True)

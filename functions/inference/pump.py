@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from empirio.domain.canonical import Event, TokenUsage
+from empirio.domain.canonical import Event, TokenUsage, UsageUpdate
 from empirio.domain.stream import Accumulator
 from empirio.providers.base import UpstreamError
 
@@ -74,7 +74,7 @@ class Pump:
             self.queue.put_nowait(None)
 
     def _feed(self, event: Event) -> None:
-        if self.first_token_at is None and not type(event).__name__.startswith("Usage"):
+        if self.first_token_at is None and not isinstance(event, UsageUpdate):
             self.first_token_at = time.monotonic()
         self.accumulator.feed(event)
         self._put(self.renderer.event(event))

@@ -53,7 +53,7 @@ async def _infer(request: Request, endpoint: str) -> Response:
         principal=principal,
         request_id=request_id,
         started=started,
-        fingerprint=fingerprint(raw),
+        fingerprint=fingerprint(raw) if idempotency_key else "",
         idempotency_key=idempotency_key[:255] if idempotency_key else None,
         price_version=context.catalog.version,
     )

@@ -53,7 +53,7 @@ class Call:
     principal: Principal
     request_id: str
     started: float
-    fingerprint: str
+    fingerprint: str  # of the body, only when an Idempotency-Key is sent
     idempotency_key: str | None
     price_version: str = ""
 

@@ -56,7 +56,7 @@ def _model(model_id: str, provider: str, upstream_model: str, base_url: str | No
     return model
 
 
-def test_catalog(base: str) -> dict[str, Any]:
+def catalog_for(base: str) -> dict[str, Any]:
     urls = {"openai": f"{base}/openai/v1", "anthropic": f"{base}/anthropic", "bedrock": f"{base}/bedrock"}
     models = [_model(f"test/{p}", p, f"{p}-model", urls[p]) for p in ("openai", "anthropic", "bedrock")]
     for scenario in ("fail-429", "fail-500", "fail-400", "slow", "cut", "hang"):
@@ -128,7 +128,7 @@ def gateway(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Gateway:
     catalog = tmp_path / "catalog.json"
-    catalog.write_text(json.dumps(test_catalog(upstream.base_url)))
+    catalog.write_text(json.dumps(catalog_for(upstream.base_url)))
     monkeypatch.setenv("EMPIRIO_CATALOG", str(catalog))
     monkeypatch.setenv("FAKE_OPENAI_KEY", "sk-upstream-openai")
     monkeypatch.setenv("FAKE_ANTHROPIC_KEY", "sk-upstream-anthropic")

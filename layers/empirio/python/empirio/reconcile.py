@@ -18,8 +18,6 @@ def reconcile(context: Context) -> list[Difference]:
     while True:
         accounts, cursor = context.accounts.list(limit=100, start=cursor)
         for account in accounts:
-            if account.account_id.startswith("__"):
-                continue  # the house and the rollup watermark are not customer books
             found = reconcile_account(
                 account,
                 context.ledger.entries(account.account_id),

@@ -32,13 +32,6 @@ class UpstreamError(Exception):
         self.retryable = retryable
 
 
-@dataclass
-class StreamParser(Protocol):
-    """Turns an upstream's SSE messages into canonical events (stateful: tool-call indexes, usage folding)."""
-
-    def feed(self, event: str | None, data: str) -> list[Event]: ...
-
-
 @dataclass(frozen=True)
 class Options:
     """What admission decided for this call."""

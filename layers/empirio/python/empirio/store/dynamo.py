@@ -59,7 +59,7 @@ def is_transaction_cancelled(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "TransactionCanceledException"
 
 
-def unavailable(error: Exception) -> ServiceUnavailableError:
+def unavailable() -> ServiceUnavailableError:
     return ServiceUnavailableError("The account store is temporarily unavailable; retry the request.")
 
 
@@ -82,13 +82,13 @@ def call(fn: Callable[..., T], /, *, retry_transport: int = 0, **kwargs: Any) ->
                     continue
                 raise
             if code in _UNAVAILABLE:
-                raise unavailable(error) from error
+                raise unavailable() from error
             raise
         except BotoCoreError as error:
             if transport < retry_transport:
                 transport += 1
                 continue
-            raise unavailable(error) from error
+            raise unavailable() from error
 
 
 _UNAVAILABLE = frozenset(
