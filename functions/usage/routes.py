@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from empirio.context import get_context
 from empirio.domain.accounts import Principal
@@ -23,8 +23,8 @@ def get_usage(
     start: str | None = None,
     end: str | None = None,
     group_by: str | None = None,
-    limit: int = 100,
-    after: int = 0,
+    limit: int = Query(default=100, ge=1, le=1000),
+    after: int = Query(default=0, ge=0),
     principal: Principal = Depends(require_scope(Scope.MANAGE)),
 ) -> dict[str, Any]:
     now = int(time.time())
@@ -40,7 +40,6 @@ def get_usage(
         groups,
         now,
     )
-    limit = max(1, min(limit, 1000))
     page = body["data"][after : after + limit]
     body["next"] = after + limit if after + limit < len(body["data"]) else None
     body["data"] = page

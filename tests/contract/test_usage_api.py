@@ -109,3 +109,11 @@ def test_usage_validates_its_parameters_and_paginates(gateway: Gateway) -> None:
         )  # type: ignore[list-item, misc]
     first = gateway.client.get("/v1/usage?group_by=hour,model&limit=1", headers=headers).json()
     assert len(first["data"]) == 1 and first["totals"]["requests"] == 3
+
+
+def test_usage_pagination_parameters_out_of_range_are_400(gateway: Gateway) -> None:
+    headers = {"Authorization": f"Bearer {gateway.key}"}
+    for query in ("after=-1", "limit=0", "limit=5000", "limit=ten"):
+        response = gateway.client.get(f"/v1/usage?{query}", headers=headers)
+        assert response.status_code == 400, query
+        assert response.json()["error"]["param"] == query.split("=")[0]
