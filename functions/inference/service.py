@@ -30,12 +30,9 @@ from empirio.errors import (
     UpstreamFailedError,
     UpstreamTimeoutError,
 )
-from empirio.formats import anthropic_messages
-from empirio.formats.sse import HEARTBEAT
 from empirio.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers.base import Options, UpstreamError
 from empirio.providers.registry import provider_for
-from empirio.web.ratelimit import anthropic_headers, openai_headers
 from functions.inference.pump import Pump
 
 logger = logging.getLogger("empirio.inference")
@@ -102,12 +99,6 @@ def fingerprint(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def rate_headers(call: Call, admission: Admission) -> dict[str, str]:
-    if call.fmt is anthropic_messages:
-        return anthropic_headers(admission.rpm, admission.tpm, time.time())
-    return openai_headers(admission.rpm, admission.tpm)
-
-
 def replay(stored: dict[str, Any], request_id: str) -> Response:
     headers = {"x-request-id": request_id, "idempotent-replayed": "true"}
     return Response(
@@ -140,7 +131,10 @@ class InferenceService:
             )
         except IdempotentReplay as stored:
             return replay(stored.response, call.request_id)
-        headers = {"x-request-id": call.request_id, **rate_headers(call, admission)}
+        headers = {
+            "x-request-id": call.request_id,
+            **call.fmt.rate_limit_headers(admission.rpm, admission.tpm, time.time()),
+        }
         provider = provider_for(call.model.provider)
         options = Options(max_tokens=admission.max_tokens)
         if not call.request.stream:
@@ -204,9 +198,8 @@ class InferenceService:
 
         pump = Pump(renderer=renderer, events=events, first=[first] if first else [], finish=finish)
         pump.start()
-        heartbeat = anthropic_messages.StreamRenderer.ping() if call.fmt is anthropic_messages else HEARTBEAT
         return StreamingResponse(
-            pump.body(heartbeat),
+            pump.body(call.fmt.HEARTBEAT),
             media_type="text/event-stream",
             headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
         )

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends
 
 from empirio.context import get_context
 from empirio.domain.accounts import Principal
-from empirio.domain.limits import state
+from empirio.domain.limits import POLICY, state
 from empirio.web.auth import authenticate
-from empirio.web.ratelimit import POLICY
 from empirio.web.views import limits_view
 
 router = APIRouter()

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from empirio.domain.limits import MINUTE_US, admits, correction_us, openai_duration, plan, state
-from empirio.web.ratelimit import anthropic_headers, openai_headers
+from empirio.formats import anthropic_messages, openai_chat
 
 
 def simulate(limit: int, arrivals: list[int], cost: int = 1) -> list[int]:
@@ -50,5 +50,8 @@ def test_a_refund_never_frees_more_than_was_taken() -> None:
 def test_header_formats() -> None:
     assert openai_duration(0.12) == "120ms" and openai_duration(6) == "6s" and openai_duration(360) == "6m0s"
     full = state(50, 0, None)
-    assert openai_headers(full, full)["x-ratelimit-remaining-requests"] == "50"
-    assert anthropic_headers(full, full, now=0)["anthropic-ratelimit-tokens-reset"] == "1970-01-01T00:00:00Z"
+    assert openai_chat.rate_limit_headers(full, full, now=0)["x-ratelimit-remaining-requests"] == "50"
+    assert (
+        anthropic_messages.rate_limit_headers(full, full, now=0)["anthropic-ratelimit-tokens-reset"]
+        == "1970-01-01T00:00:00Z"
+    )

@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 MINUTE_US = 60_000_000
+POLICY = (
+    "token bucket per account: a limit of L per minute has capacity L and refills at L/60 per second, so any "
+    "window of t seconds admits at most L + L*t/60 (requests for rpm; prompt + max_tokens for tpm, corrected "
+    "to the actual tokens when the request settles)"
+)
 
 
 @dataclass(frozen=True)

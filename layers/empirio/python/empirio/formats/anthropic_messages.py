@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from empirio.domain.canonical import (
@@ -30,12 +31,14 @@ from empirio.domain.canonical import (
     ToolChoice,
     ToolResult,
 )
+from empirio.domain.limits import BucketState
 from empirio.domain.money import format_usd
 from empirio.errors import InvalidRequestError
 from empirio.formats.common import check, image_from_url, number, optional, positive_int, require, stop_list
 from empirio.formats.sse import sse
 
 ENDPOINT = "/v1/messages"
+HEARTBEAT = sse({"type": "ping"}, "ping")  # Anthropic streams keep alive with ping events
 STOP_REASONS = {
     "stop": "end_turn",
     "length": "max_tokens",
@@ -219,11 +222,7 @@ class StreamRenderer:
             "stop_sequence": None,
             "usage": {"input_tokens": 0, "output_tokens": 0},
         }
-        return [sse({"type": "message_start", "message": message}, "message_start"), self.ping()]
-
-    @staticmethod
-    def ping() -> bytes:
-        return sse({"type": "ping"}, "ping")
+        return [sse({"type": "message_start", "message": message}, "message_start"), HEARTBEAT]
 
     def _open(self, kind: str, block: dict[str, Any]) -> list[bytes]:
         out = self._close()
@@ -291,3 +290,19 @@ class StreamRenderer:
 
     def error(self, message: str) -> list[bytes]:
         return [sse({"type": "error", "error": {"type": "api_error", "message": message}}, "error")]
+
+
+def rate_limit_headers(requests: BucketState, tokens: BucketState, now: float) -> dict[str, str]:
+    """Anthropic's anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset} headers."""
+
+    def reset(state: BucketState) -> str:
+        return datetime.fromtimestamp(now + state.reset_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {
+        "anthropic-ratelimit-requests-limit": str(requests.limit),
+        "anthropic-ratelimit-requests-remaining": str(requests.remaining),
+        "anthropic-ratelimit-requests-reset": reset(requests),
+        "anthropic-ratelimit-tokens-limit": str(tokens.limit),
+        "anthropic-ratelimit-tokens-remaining": str(tokens.remaining),
+        "anthropic-ratelimit-tokens-reset": reset(tokens),
+    }

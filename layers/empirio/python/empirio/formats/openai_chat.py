@@ -28,12 +28,15 @@ from empirio.domain.canonical import (
     ToolChoice,
     ToolResult,
 )
+from empirio.domain.limits import BucketState, openai_duration
 from empirio.domain.money import format_usd
 from empirio.errors import InvalidRequestError
 from empirio.formats.common import check, image_from_url, number, optional, positive_int, require, stop_list
+from empirio.formats.sse import HEARTBEAT as SSE_COMMENT
 from empirio.formats.sse import sse
 
 ENDPOINT = "/v1/chat/completions"
+HEARTBEAT = SSE_COMMENT  # an SSE comment keeps idle connections open
 
 
 def _content(value: Any, param: str) -> tuple[Block, ...]:
@@ -279,3 +282,15 @@ class StreamRenderer:
         return [
             sse({"error": {"message": message, "type": "api_error", "param": None, "code": "upstream_error"}})
         ]
+
+
+def rate_limit_headers(requests: BucketState, tokens: BucketState, now: float) -> dict[str, str]:
+    """OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} headers."""
+    return {
+        "x-ratelimit-limit-requests": str(requests.limit),
+        "x-ratelimit-remaining-requests": str(requests.remaining),
+        "x-ratelimit-reset-requests": openai_duration(requests.reset_seconds),
+        "x-ratelimit-limit-tokens": str(tokens.limit),
+        "x-ratelimit-remaining-tokens": str(tokens.remaining),
+        "x-ratelimit-reset-tokens": openai_duration(tokens.reset_seconds),
+    }

@@ -36,6 +36,8 @@ from empirio.domain.canonical import (
 from empirio.domain.money import format_usd
 from empirio.errors import InvalidRequestError
 from empirio.formats.common import check, image_from_url, number, optional, positive_int, require
+from empirio.formats.openai_chat import HEARTBEAT as HEARTBEAT  # the same SSE framing and headers as Chat
+from empirio.formats.openai_chat import rate_limit_headers as rate_limit_headers
 from empirio.formats.sse import sse
 
 ENDPOINT = "/v1/responses"
