@@ -237,6 +237,7 @@ class InferenceService:
         return {
             "price_version": call.price_version,
             "endpoint": call.endpoint,
+            "source": "playground" if call.principal.via_session else "api",
             "streamed": streamed,
             "finish_reason": finish,
             "status": "error" if error else "ok",

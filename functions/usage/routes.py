@@ -1,21 +1,39 @@
-"""HTTP routes of the usage family."""
+"""HTTP routes of the usage family: usage totals, the generations list, its CSV export and one generation."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
 from empirio.context import get_context
 from empirio.domain.accounts import Principal
 from empirio.domain.keys import Scope
-from empirio.domain.usage import parse_group_by
+from empirio.domain.usage import parse_group_by, zone
 from empirio.errors import InvalidRequestError
 from empirio.web.auth import authenticate, require_scope
-from functions.usage import service
+from functions.usage import generations, service
 
 router = APIRouter()
+manage = Depends(require_scope(Scope.MANAGE))
+DAY = 86400
+
+
+def account_zone(account_id: str, tz: str | None) -> ZoneInfo:
+    """The time zone days follow: ``tz`` when given, else the account's setting."""
+    name = tz or get_context().accounts.require(account_id).timezone
+    try:
+        return zone(name)
+    except ValueError as error:
+        raise InvalidRequestError(f"Invalid value for 'tz': {error}.", param="tz") from None
+
+
+def key_names(account_id: str) -> dict[str, str]:
+    return {k.key_id: k.name for k in get_context().keys.list(account_id, include_revoked=True)}
 
 
 @router.get("/v1/usage")
@@ -23,22 +41,25 @@ def get_usage(
     start: str | None = None,
     end: str | None = None,
     group_by: str | None = None,
+    tz: str | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
     after: int = Query(default=0, ge=0),
-    principal: Principal = Depends(require_scope(Scope.MANAGE)),
+    principal: Principal = manage,
 ) -> dict[str, Any]:
     now = int(time.time())
     try:
         groups = parse_group_by(group_by)
     except ValueError as error:
         raise InvalidRequestError(f"Invalid value for 'group_by': {error}.", param="group_by") from None
+    zone_ = account_zone(principal.account_id, tz) if tz or "day" in groups or "hour" in groups else None
     body = service.usage(
         get_context().usage,
         principal.account_id,
-        service.parse_time(start, "start", now - 30 * 86400),
+        service.parse_time(start, "start", now - 30 * DAY),
         service.parse_time(end, "end", now + 1),
         groups,
         now,
+        **({"tz": zone_} if zone_ else {}),
     )
     page = body["data"][after : after + limit]
     body["next"] = after + limit if after + limit < len(body["data"]) else None
@@ -46,6 +67,67 @@ def get_usage(
     return body
 
 
+@router.get("/v1/generations")
+def list_generations(
+    start: str | None = None,
+    end: str | None = None,
+    model: str | None = None,
+    key_id: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    after: str | None = None,
+    principal: Principal = manage,
+) -> dict[str, Any]:
+    now = int(time.time())
+    start_s = service.parse_time(start, "start", 0)
+    end_s = service.parse_time(end, "end", now + 1)
+    if end_s <= start_s:
+        raise InvalidRequestError("'end' must be after 'start'.", param="end")
+    return generations.list_generations(
+        get_context().usage,
+        principal.account_id,
+        start_s,
+        end_s,
+        generations.filters_of(model=model, key_id=key_id, status=status, source=source),
+        limit,
+        after,
+        key_names(principal.account_id),
+    )
+
+
+@router.get("/v1/generations/export")
+def export_generations(
+    start: str | None = None,
+    end: str | None = None,
+    model: str | None = None,
+    key_id: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    principal: Principal = manage,
+) -> StreamingResponse:
+    """Every matching generation as CSV (oldest first), streamed page by page: no row cap."""
+    now = int(time.time())
+    start_s = service.parse_time(start, "start", 0)
+    end_s = service.parse_time(end, "end", now + 1)
+    if end_s <= start_s:
+        raise InvalidRequestError("'end' must be after 'start'.", param="end")
+    rows = generations.export_csv(
+        get_context().usage,
+        principal.account_id,
+        start_s,
+        end_s,
+        generations.filters_of(model=model, key_id=key_id, status=status, source=source),
+        key_names(principal.account_id),
+    )
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
+    return StreamingResponse(
+        rows,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="generations-{stamp}.csv"'},
+    )
+
+
 @router.get("/v1/generations/{generation_id}")
 def get_generation(generation_id: str, principal: Principal = Depends(authenticate)) -> dict[str, Any]:
-    return service.generation(get_context().usage, principal.account_id, generation_id)
+    return generations.generation(get_context().usage, principal.account_id, generation_id)

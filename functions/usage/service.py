@@ -7,12 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from empirio.domain.money import format_usd
-from empirio.domain.usage import HOUR, Totals, group_key, hour_of
-from empirio.errors import InvalidRequestError, NotFoundError
+from zoneinfo import ZoneInfo
+
+from empirio.domain.usage import (
+    HOUR,
+    TOTAL_FIELDS,
+    UTC_ZONE,
+    Totals,
+    day_starts,
+    group_key,
+    hour_of,
+    split_range,
+)
+from empirio.errors import InvalidRequestError
 from empirio.store.usage import UsageStore
-
-_ID_PREFIXES = ("chatcmpl-", "msg_", "resp_", "req_")
-
 
 def parse_time(value: str | None, name: str, default: int) -> int:
     """Epoch seconds from an integer or an ISO 8601 timestamp."""
@@ -28,33 +36,6 @@ def parse_time(value: str | None, name: str, default: int) -> int:
         ) from None
 
 
-def request_id_of(generation_id: str) -> str:
-    """Any id a client saw (``chatcmpl-…``, ``msg_…``, ``resp_…``) back to our request id."""
-    for prefix in _ID_PREFIXES:
-        if generation_id.startswith(prefix):
-            return "req_" + generation_id[len(prefix) :]
-    return generation_id
-
-
-def generation_view(record: dict[str, Any]) -> dict[str, Any]:
-    view = {
-        k: v
-        for k, v in record.items()
-        if k not in {"sort_key", "hour_shard", "account_id", "price", "house_loss"}
-    }
-    view.update(id=record["request_id"], object="generation", cost=format_usd(int(record.get("cost", 0))))
-    return view
-
-
-def generation(store: UsageStore, account_id: str, generation_id: str) -> dict[str, Any]:
-    record = store.record(request_id_of(generation_id))
-    if record is None or record.get("account_id") != account_id:
-        raise NotFoundError(
-            f"No generation with id {generation_id!r}.", param="id", code="generation_not_found"
-        )
-    return generation_view(record)
-
-
 def usage(
     store: UsageStore,
     account_id: str,
@@ -62,29 +43,29 @@ def usage(
     end: int,
     group_by: tuple[str, ...],
     now: int | None = None,
+    tz: ZoneInfo = UTC_ZONE,
 ) -> dict[str, Any]:
-    """Totals over [start, end) grouped by ``group_by``. Whole hours before the rollup watermark are read from
-    rollups; partial hours and hours not rolled up yet (the open hour) from the raw records."""
+    """Totals over [start, end) grouped by ``group_by``, days in ``tz``. Whole rolled-up hours that do not
+    straddle a day boundary are read from rollups; everything else (partial hours, hours cut by a local midnight,
+    hours not rolled up yet) from the raw records, so each record counts exactly once."""
     now = int(time.time()) if now is None else now
     if end <= start:
         raise InvalidRequestError("'end' must be after 'start'.", param="end")
-    first_whole = hour_of(start + HOUR - 1)
-    rolled_end = min(hour_of(end), store.watermark())
+    cuts = day_starts(start, end, tz) if "day" in group_by else []
+    hours, raw_ranges = split_range(start, end, cuts, store.watermark())
     groups: dict[tuple[str, ...], Totals] = {}
-    if rolled_end > first_whole:
-        for row in store.rollups_for_account(account_id, first_whole, rolled_end):
-            key = group_key(row["model"], row.get("key_id", ""), int(row["hour"]), group_by)
-            groups.setdefault(key, Totals()).add(
-                Totals(**{f: int(row.get(f, 0)) for f in Totals().as_dict()})
-            )
-    else:
-        rolled_end = first_whole
-    for record in store.records_for_account(account_id, start, end):
-        created = int(record["created_at"])
-        if first_whole <= created < rolled_end:
-            continue  # counted in the rollups
-        key = group_key(record["model"], record.get("key_id", ""), hour_of(created), group_by)
-        groups.setdefault(key, Totals()).add_record(record)
+    if hours:
+        wanted = set(hours)
+        for row in store.rollups_for_account(account_id, hours[0], hours[-1] + HOUR):
+            if int(row["hour"]) not in wanted:
+                continue
+            key = group_key(row["model"], row.get("key_id", ""), int(row["hour"]), group_by, tz)
+            groups.setdefault(key, Totals()).add(Totals(**{f: int(row.get(f, 0)) for f in TOTAL_FIELDS}))
+    for a, b in raw_ranges:
+        for record in store.records_for_account(account_id, a, b):
+            created = int(record["created_at"])
+            key = group_key(record["model"], record.get("key_id", ""), hour_of(created), group_by, tz, created)
+            groups.setdefault(key, Totals()).add_record(record)
     total = Totals()
     data = []
     for key in sorted(groups):
@@ -96,6 +77,7 @@ def usage(
         "start": start,
         "end": end,
         "group_by": list(group_by),
+        "timezone": tz.key,
         "data": data,
         "totals": _view(total),
     }

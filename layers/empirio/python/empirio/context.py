@@ -13,8 +13,11 @@ from empirio.store.accounts import AccountStore
 from empirio.store.dynamo import make_client
 from empirio.store.keys import KeyStore
 from empirio.store.ledger import LedgerStore
-from empirio.store.tables import ACCOUNTS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, USAGE
+from empirio.store.identity import CognitoIdentity
+from empirio.store.sessions import SessionStore
+from empirio.store.tables import ACCOUNTS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, SESSIONS, USAGE, USERS
 from empirio.store.usage import UsageStore
+from empirio.store.users import UserStore
 
 
 class Context:
@@ -56,6 +59,19 @@ class Context:
         return UsageStore(
             self.client, self.settings.table_name(USAGE.logical), self.settings.table_name(ROLLUPS.logical)
         )
+
+    @cached_property
+    def users(self) -> UserStore:
+        return UserStore(self.client, self.settings.table_name(USERS.logical), self.accounts)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.client, self.settings.table_name(SESSIONS.logical))
+
+    @cached_property
+    def identity(self) -> CognitoIdentity:
+        s = self.settings
+        return CognitoIdentity(s.region, s.user_pool_id, s.user_pool_client_id, s.outbox)
 
     @cached_property
     def meter(self) -> Meter:

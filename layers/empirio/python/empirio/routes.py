@@ -55,7 +55,16 @@ FAMILIES: tuple[Family, ...] = (
     Family("keys", _routes("GET /v1/keys", "POST /v1/keys", "DELETE /v1/keys/{key_id}")),
     Family("credits", _routes("GET /v1/credits")),
     Family("limits", _routes("GET /v1/limits")),
-    Family("usage", _routes("GET /v1/usage", "GET /v1/generations/{generation_id}")),
+    Family(
+        "usage",
+        _routes(
+            "GET /v1/usage",
+            "GET /v1/generations",
+            "GET /v1/generations/export",
+            "GET /v1/generations/{generation_id}",
+        ),
+    ),
+    Family("account", _routes("GET /v1/account", "PATCH /v1/account")),
     Family(
         "admin",
         _routes(

@@ -27,6 +27,14 @@ class Settings(BaseModel):
     # "token": Authorization: Bearer EMPIRIO_ADMIN_TOKEN (local). "iam": API Gateway already verified SigV4.
     admin_auth: str = "token"
     key_cache_seconds: float = Field(default=30.0, ge=0, le=30)
+    # People (console): the Cognito user pool and its app client; CDK sets both, `make dev` creates them in moto.
+    user_pool_id: str | None = None
+    user_pool_client_id: str | None = None
+    # Console sessions: idle and absolute lifetimes (seconds).
+    session_idle_seconds: int = Field(default=8 * 3600, ge=60)
+    session_max_seconds: int = Field(default=7 * 86400, ge=60)
+    # "log": print each message a person would be sent as one `outbox:` line (local); "cognito": Cognito sends.
+    outbox: str = "cognito"
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -46,6 +54,11 @@ class Settings(BaseModel):
             ("admin_token", "EMPIRIO_ADMIN_TOKEN"),
             ("admin_auth", "EMPIRIO_ADMIN_AUTH"),
             ("key_cache_seconds", "EMPIRIO_KEY_CACHE_SECONDS"),
+            ("user_pool_id", "EMPIRIO_USER_POOL_ID"),
+            ("user_pool_client_id", "EMPIRIO_USER_POOL_CLIENT_ID"),
+            ("session_idle_seconds", "EMPIRIO_SESSION_IDLE_SECONDS"),
+            ("session_max_seconds", "EMPIRIO_SESSION_MAX_SECONDS"),
+            ("outbox", "EMPIRIO_OUTBOX"),
         ):
             if env.get(var):
                 values[field] = env[var]

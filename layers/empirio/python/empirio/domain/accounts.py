@@ -31,6 +31,7 @@ class Account:
     key_count: int
     chat_count: int
     created_at: int
+    timezone: str = "UTC"  # IANA name; the account's day boundaries (usage by day, dashboard)
     rpm_tat: int | None = None  # token-bucket state (see empirio.domain.limits)
     tpm_tat: int | None = None
 
@@ -55,6 +56,17 @@ class Principal:
     account_id: str
     key_id: str
     scopes: tuple[Scope, ...] = field(default_factory=tuple)
+    via_session: bool = False  # a person signed in to the console, not an API key
 
     def can(self, scope: Scope) -> bool:
         return scope in self.scopes
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who signs in to the console (a Cognito user, by its ``sub``), linked to one account."""
+
+    user_id: str
+    account_id: str
+    email: str
+    created_at: int

@@ -9,8 +9,9 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 HOUR = 3600
 HOUR_SHARDS = 8  # the by_hour index partition is spread over this many keys per hour
@@ -60,17 +61,94 @@ class Totals:
         return asdict(self)
 
 
-def iso_hour(hour: int) -> str:
-    return datetime.fromtimestamp(hour, UTC).strftime("%Y-%m-%dT%H:00:00Z")
+def zone(name: str) -> ZoneInfo:
+    """An IANA time zone by name; ValueError naming the problem when it is not one."""
+    if name not in _zone_names():
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Paris' or 'UTC'")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
 
 
-def iso_day(hour: int) -> str:
-    return datetime.fromtimestamp(hour, UTC).strftime("%Y-%m-%d")
+_ZONES: frozenset[str] | None = None
 
 
-def group_key(model: str, key_id: str, hour: int, group_by: tuple[str, ...]) -> tuple[str, ...]:
-    values = {"model": model, "key": key_id, "day": iso_day(hour), "hour": iso_hour(hour)}
+def _zone_names() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones() | {"UTC"})
+    return _ZONES
+
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def iso_hour(hour: int, tz: ZoneInfo = UTC_ZONE) -> str:
+    """The hour's start: ``…T10:00:00Z`` in UTC, with the local offset elsewhere (``…T15:30:00+05:30``)."""
+    if tz.key == "UTC":
+        return datetime.fromtimestamp(hour, UTC).strftime("%Y-%m-%dT%H:00:00Z")
+    return datetime.fromtimestamp(hour, tz).isoformat()
+
+
+def iso_day(timestamp: int, tz: ZoneInfo = UTC_ZONE) -> str:
+    """The calendar day of ``timestamp`` in ``tz``."""
+    return datetime.fromtimestamp(timestamp, tz).strftime("%Y-%m-%d")
+
+
+def day_starts(start: int, end: int, tz: ZoneInfo) -> list[int]:
+    """Epoch seconds of every local midnight in (start, end): where one day of ``tz`` ends and the next begins."""
+    local = datetime.fromtimestamp(start, tz)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=tz)
+    cuts = []
+    while True:
+        midnight = (midnight + timedelta(days=1, hours=3)).replace(hour=0, minute=0, second=0)
+        stamp = int(midnight.timestamp())
+        if stamp >= end:
+            return cuts
+        if stamp > start:
+            cuts.append(stamp)
+
+
+def group_key(
+    model: str, key_id: str, hour: int, group_by: tuple[str, ...], tz: ZoneInfo = UTC_ZONE, at: int | None = None
+) -> tuple[str, ...]:
+    """The group of a record (``at`` its time) or of a rollup row (its hour, which never straddles a day cut)."""
+    when = hour if at is None else at
+    values = {"model": model, "key": key_id, "day": iso_day(when, tz), "hour": iso_hour(hour, tz)}
     return tuple(values[g] for g in group_by)
+
+
+def split_range(start: int, end: int, cuts: Iterable[int], watermark: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """Which parts of [start, end) to read from hourly rollups and which from raw records.
+
+    The range is cut at ``cuts`` (local midnights when grouping by day) so no rolled-up hour straddles a group
+    boundary; inside each piece, whole hours before the rollup ``watermark`` come from rollups (returned as hour
+    starts) and the rest from raw records (returned as merged [a, b) ranges). Each second of the range is in
+    exactly one of the two, so the groups sum to the range total.
+    """
+    points = sorted({start, end, *(c for c in cuts if start < c < end)})
+    hours: list[int] = []
+    raw: list[tuple[int, int]] = []
+
+    def add_raw(a: int, b: int) -> None:
+        if b <= a:
+            return
+        if raw and raw[-1][1] == a:
+            raw[-1] = (raw[-1][0], b)
+        else:
+            raw.append((a, b))
+
+    for a, b in zip(points, points[1:], strict=False):
+        first = hour_of(a + HOUR - 1)
+        last = min(hour_of(b), watermark)
+        if last > first:
+            add_raw(a, first)
+            hours.extend(range(first, last, HOUR))
+            add_raw(last, b)
+        else:
+            add_raw(a, b)
+    return hours, raw
 
 
 def rollup_rows(records: Iterable[dict[str, Any]]) -> dict[tuple[str, int, str, str], Totals]:

@@ -45,6 +45,7 @@ def account_from_item(item: dict[str, Any]) -> Account:
         key_count=plain.get("key_count", 0),
         chat_count=plain.get("chat_count", 0),
         created_at=plain.get("created_at", 0),
+        timezone=plain.get("timezone") or "UTC",
         rpm_tat=plain.get("rpm_tat"),
         tpm_tat=plain.get("tpm_tat"),
     )
@@ -66,6 +67,14 @@ class AccountStore:
 
     def create(self, name: str, credits: int, limits: Limits | None = None) -> Account:
         """A new account, with its opening credit booked as a ledger top-up in the same transaction."""
+        account, items = self.creation_items(name, credits, limits)
+        call(self._db.transact_write_items, TransactItems=items)
+        return account
+
+    def creation_items(
+        self, name: str, credits: int, limits: Limits | None = None
+    ) -> tuple[Account, list[dict[str, Any]]]:
+        """The transaction items that create an account (callers may add their own items to the transaction)."""
         limits = limits or Limits()
         now = int(time.time())
         account_id = new_account_id()
@@ -107,8 +116,7 @@ class AccountStore:
                     }
                 }
             )
-        call(self._db.transact_write_items, TransactItems=items)
-        return account_from_item(to_item(account))
+        return account_from_item(to_item(account)), items
 
     def get(self, account_id: str, *, consistent: bool = False) -> Account | None:
         response = call(
@@ -206,6 +214,25 @@ class AccountStore:
                 ConditionExpression="attribute_exists(account_id)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values(**changes),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise NotFoundError(f"No account with id {account_id!r}.", code="account_not_found") from None
+            raise
+        return account_from_item(response["Attributes"])
+
+    def set_timezone(self, account_id: str, timezone: str) -> Account:
+        """Set the IANA time zone the account's day boundaries follow (validated by the caller)."""
+        try:
+            response = call(
+                self._db.update_item,
+                TableName=self._accounts,
+                Key=to_item({"account_id": account_id}),
+                UpdateExpression="SET #tz = :tz",
+                ConditionExpression="attribute_exists(account_id)",
+                ExpressionAttributeNames={"#tz": "timezone"},
+                ExpressionAttributeValues=values(tz=timezone),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:

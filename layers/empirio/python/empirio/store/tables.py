@@ -88,4 +88,10 @@ IDEMPOTENCY = TableSpec("idempotency", partition_key="idem_key", ttl_attribute="
 # Hourly totals per account, model and key (rebuilt idempotently by the rollup job); bucket = hour#model#key.
 ROLLUPS = TableSpec("rollups", partition_key="account_id", sort_key="bucket")
 
-TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY, ROLLUPS)
+# People who sign in to the console: one item per Cognito user (its `sub`), linking it to one account.
+USERS = TableSpec("users", partition_key="user_id")
+# Console sessions, addressed by the SHA-256 of the opaque cookie value; expiry is checked on every read (TTL only
+# cleans up, up to ~48 h late).
+SESSIONS = TableSpec("sessions", partition_key="session_hash", ttl_attribute="ttl")
+
+TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY, ROLLUPS, USERS, SESSIONS)

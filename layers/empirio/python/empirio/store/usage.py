@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from empirio.domain.usage import Totals, hour_shards
@@ -42,6 +43,51 @@ class UsageStore:
             KeyConditionExpression="account_id = :a AND sort_key BETWEEN :lo AND :hi",
             ExpressionAttributeValues=values(a=account_id, lo=f"{start:012d}#", hi=f"{end - 1:012d}#~"),
         )
+
+    def iter_records(
+        self,
+        account_id: str,
+        start: int,
+        end: int,
+        filters: dict[str, str] | None = None,
+        *,
+        newest_first: bool = True,
+        before: str | None = None,
+        page_size: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """An account's records created in [start, end), in a stable order (time, then request id), matching
+        ``filters`` (attribute = value), read page by page as the caller consumes them. ``before`` is a sort key
+        to continue after (exclusive) in the iteration order."""
+        lo, hi = f"{start:012d}#", f"{end - 1:012d}#~"
+        if before is not None:
+            lo, hi = (lo, before) if newest_first else (before, hi)
+        names: dict[str, str] = {}
+        vals: dict[str, Any] = {"a": account_id, "lo": lo, "hi": hi}
+        clauses = []
+        for i, (name, value) in enumerate(sorted((filters or {}).items())):
+            names[f"#f{i}"] = name
+            vals[f"f{i}"] = value
+            clauses.append(f"#f{i} = :f{i}")
+        kwargs: dict[str, Any] = {
+            "TableName": self._usage,
+            "IndexName": "by_account",
+            "KeyConditionExpression": "account_id = :a AND sort_key BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": values(**vals),
+            "ScanIndexForward": not newest_first,
+            "Limit": page_size,
+        }
+        if clauses:
+            kwargs["FilterExpression"] = " AND ".join(clauses)
+            kwargs["ExpressionAttributeNames"] = names
+        while True:
+            response = call(self._db.query, **kwargs)
+            for item in response.get("Items", []):
+                record = from_item(item)
+                if record["sort_key"] != before:  # BETWEEN is inclusive: the cursor's own record was served
+                    yield record
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def records_for_hour(self, hour: int) -> list[dict[str, Any]]:
         """Every account's records of one hour, from the sharded by_hour index."""

@@ -13,6 +13,7 @@ from fastapi import Request
 from empirio.context import get_context
 from empirio.domain.accounts import Principal
 from empirio.domain.keys import Scope, hash_key, pick_key
+from empirio.domain.sessions import COOKIE_NAME, Session, csrf_matches
 from empirio.errors import AuthenticationError, PermissionDeniedError
 
 _INVALID = "Invalid API key. Pass a key as 'Authorization: Bearer sk-empiriolabs-...' or 'x-api-key'."
@@ -53,13 +54,62 @@ class PrincipalCache:
 principal_cache = PrincipalCache()
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Console sessions may do what a manage key does (the playground adds inference through its own routes).
+SESSION_SCOPES = (Scope.MANAGE,)
+
+
+def session_of(request: Request) -> Session | None:
+    """The live console session named by the request's cookie, or None (read consistently: no cache, so a
+    sign-out anywhere ends it everywhere at once)."""
+    if hasattr(request.state, "session"):
+        cached: Session | None = request.state.session
+        return cached
+    token = request.cookies.get(COOKIE_NAME)
+    session = None
+    if token:
+        context = get_context()
+        session = context.sessions.resolve(token, int(time.time()), context.settings.session_idle_seconds)
+    request.state.session = session
+    return session
+
+
+def same_origin(request: Request) -> bool:
+    """The request comes from our own pages: its Origin (or, without one, its Referer) names this host."""
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    if not source or source == "null":
+        return False
+    netloc = source.split("://", 1)[-1].split("/", 1)[0]
+    return netloc == request.url.netloc
+
+
+def check_csrf(request: Request, session: Session, supplied: str | None) -> None:
+    """A cookie-authenticated write must come from our origin and carry the session's CSRF token."""
+    if not same_origin(request) or not csrf_matches(session.csrf_token, supplied):
+        raise PermissionDeniedError(
+            "Cross-site request refused: send the X-CSRF-Token header from a console page of this origin.",
+            code="csrf_failed",
+        )
+
+
+def session_principal(session: Session) -> Principal:
+    return Principal(account_id=session.account_id, key_id="", scopes=SESSION_SCOPES, via_session=True)
+
+
 def authenticate(request: Request) -> Principal:
-    """The caller of a customer route. Malformed (bad checksum), unknown and revoked keys get the same 401;
-    a malformed key never reaches the database."""
+    """The caller of a customer route: an API key, else a console session (cookie). Malformed (bad checksum),
+    unknown and revoked keys get the same 401; a malformed key never reaches the database."""
     headers = request.headers
     key = pick_key([headers.get("authorization"), headers.get("x-api-key")])
     if key is None:
-        raise AuthenticationError(_INVALID)
+        session = session_of(request) if COOKIE_NAME in request.cookies else None
+        if session is None:
+            raise AuthenticationError(_INVALID)
+        if request.method not in _SAFE_METHODS:
+            check_csrf(request, session, headers.get("x-csrf-token"))
+        principal = session_principal(session)
+        request.state.principal = principal
+        return principal
     key_hash = hash_key(key)
     now = time.monotonic()
     principal = principal_cache.get(key_hash, now)
@@ -79,8 +129,9 @@ def require_scope(scope: Scope) -> Callable[[Request], Principal]:
     def dependency(request: Request) -> Principal:
         principal = authenticate(request)
         if not principal.can(scope):
+            holder = "A console session" if principal.via_session else "This API key"
             raise PermissionDeniedError(
-                f"This API key lacks the '{scope.value}' scope.", code="insufficient_scope"
+                f"{holder} lacks the '{scope.value}' scope.", code="insufficient_scope"
             )
         return principal
 

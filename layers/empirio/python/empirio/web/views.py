@@ -52,6 +52,7 @@ def account_view(account: Account) -> dict[str, Any]:
         "currency": "USD",
         "limits": limits_view(account.limits),
         "usage": {"keys": account.key_count, "chats": account.chat_count},
+        "timezone": account.timezone,
         "created_at": account.created_at,
     }
 
