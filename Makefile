@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # Boto3 and its dependencies come with the Lambda runtime; keeping them out keeps the layer small.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
 
-.PHONY: uv install dev test lint synth deploy requirements bench clean
+.PHONY: uv install dev test lint synth deploy requirements bench clean vendor
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -48,3 +48,19 @@ deploy: install
 
 clean:
 	rm -rf .venv cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+# Browser libraries of the console, pinned files in the repo (with their licences), refreshed from the npm registry.
+UPLOT := 1.6.32
+DOMPURIFY := 3.5.0
+VENDOR := functions/console/static/vendor
+vendor:
+	rm -rf .vendor-tmp && mkdir -p .vendor-tmp $(VENDOR)
+	cd .vendor-tmp && npm pack --silent uplot@$(UPLOT) dompurify@$(DOMPURIFY) >/dev/null
+	cd .vendor-tmp && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar -xzf "$$t" -C "$${t%.tgz}"; done
+	cp .vendor-tmp/uplot-$(UPLOT)/package/dist/uPlot.iife.min.js $(VENDOR)/uplot.iife.min.js
+	cp .vendor-tmp/uplot-$(UPLOT)/package/dist/uPlot.min.css $(VENDOR)/uplot.min.css
+	cp .vendor-tmp/uplot-$(UPLOT)/package/LICENSE $(VENDOR)/uplot.LICENSE
+	cp .vendor-tmp/dompurify-$(DOMPURIFY)/package/dist/purify.min.js $(VENDOR)/purify.min.js
+	cp .vendor-tmp/dompurify-$(DOMPURIFY)/package/LICENSE $(VENDOR)/dompurify.LICENSE
+	cd $(VENDOR) && { echo "uplot $(UPLOT) dompurify $(DOMPURIFY) (npm registry)"; sha256sum *.js *.css; } > VERSIONS
+	rm -rf .vendor-tmp

@@ -17,7 +17,7 @@ from empirio.rollup import run_rollup
 from empirio.routes import FAMILIES
 from empirio.settings import Settings
 from empirio.web.app import create_app
-from empirio_cli.localaws import create_tables, start_mock_aws
+from empirio_cli.localaws import create_tables, create_user_pool, start_mock_aws
 
 DEMO_CREDITS = 10_000_000  # $10.00
 logger = logging.getLogger("empirio.dev")
@@ -35,6 +35,10 @@ def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any]]:
     token = admin_token or os.environ.get("EMPIRIO_ADMIN_TOKEN") or "adm-" + secrets.token_urlsafe(24)
     os.environ["EMPIRIO_ADMIN_TOKEN"] = token
     start_mock_aws()
+    pool_id, client_id = create_user_pool(Settings.from_env().region)
+    os.environ.update(
+        EMPIRIO_USER_POOL_ID=pool_id, EMPIRIO_USER_POOL_CLIENT_ID=client_id, EMPIRIO_OUTBOX="log"
+    )
     reset_context(Context(Settings.from_env()))
     context = get_context()
     create_tables(context.client, context.settings)

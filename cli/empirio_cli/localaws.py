@@ -63,3 +63,33 @@ def create_tables(client: Any, settings: Settings) -> None:
         name = settings.table_name(spec.logical)
         if name not in existing:
             client.create_table(**spec.create_table_kwargs(name))
+
+
+def create_user_pool(region: str) -> tuple[str, str]:
+    """A Cognito user pool and app client shaped like the deployed ones (email as the username, password
+    sign-in), in moto; returns (pool id, client id)."""
+    import boto3
+
+    idp = boto3.client("cognito-idp", region_name=region)
+    pool = idp.create_user_pool(
+        PoolName="empirio-local",
+        UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+            }
+        },
+    )["UserPool"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="console",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        PreventUserExistenceErrors="ENABLED",
+    )["UserPoolClient"]
+    return str(pool["Id"]), str(client["ClientId"])

@@ -98,7 +98,9 @@ def _patch() -> None:
     _patched = True
 
 
-def _narrow(table: Any, index_name: str | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
+def _narrow(
+    table: Any, index_name: str | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> list[Any] | None:
     if not index_name or (table.name, index_name) not in _registered or table.range_key_attr:
         return None
     hash_conditions = kwargs.get("hash_key_conditions") or []

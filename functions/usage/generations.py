@@ -66,7 +66,9 @@ def generation_view(record: dict[str, Any], key_names: dict[str, str] | None = N
 def _owned(store: UsageStore, account_id: str, generation_id: str, param: str) -> dict[str, Any]:
     record = store.record(request_id_of(generation_id))
     if record is None or record.get("account_id") != account_id:
-        raise NotFoundError(f"No generation with id {generation_id!r}.", param=param, code="generation_not_found")
+        raise NotFoundError(
+            f"No generation with id {generation_id!r}.", param=param, code="generation_not_found"
+        )
     return record
 
 
@@ -98,10 +100,14 @@ def list_generations(
         try:
             before = _owned(store, account_id, after, "after")["sort_key"]
         except NotFoundError:
-            raise InvalidRequestError(f"Invalid value for 'after': no generation {after!r}.", param="after") from None
+            raise InvalidRequestError(
+                f"Invalid value for 'after': no generation {after!r}.", param="after"
+            ) from None
     page = list(
         islice(
-            store.iter_records(account_id, start, end, filters, before=before, page_size=min(limit + 1, 1000)),
+            store.iter_records(
+                account_id, start, end, filters, before=before, page_size=min(limit + 1, 1000)
+            ),
             limit + 1,
         )
     )
@@ -122,18 +128,22 @@ def _cell(value: Any) -> str:
 
 
 def export_csv(
-    store: UsageStore, account_id: str, start: int, end: int, filters: dict[str, str], key_names: dict[str, str]
+    store: UsageStore,
+    account_id: str,
+    start: int,
+    end: int,
+    filters: dict[str, str],
+    key_names: dict[str, str],
 ) -> Iterator[str]:
     """Every matching record, oldest first, as CSV chunks: one per page read, so no row cap and no buffering."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    rows = 0
-    for record in store.iter_records(account_id, start, end, filters, newest_first=False, page_size=1000):
+    records = store.iter_records(account_id, start, end, filters, newest_first=False, page_size=1000)
+    for rows, record in enumerate(records, start=1):
         view = generation_view(record, key_names)
         view["created_at"] = datetime.fromtimestamp(int(record["created_at"]), UTC).isoformat()
         writer.writerow([_cell(view.get(c)) for c in CSV_COLUMNS])
-        rows += 1
         if rows % 1000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -58,7 +58,6 @@ def get_usage(
         service.parse_time(start, "start", now - 30 * DAY),
         service.parse_time(end, "end", now + 1),
         groups,
-        now,
         **({"tz": zone_} if zone_ else {}),
     )
     page = body["data"][after : after + limit]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
-
-from empirio.domain.money import format_usd
 from zoneinfo import ZoneInfo
 
+from empirio.domain.money import format_usd
 from empirio.domain.usage import (
     HOUR,
-    TOTAL_FIELDS,
     UTC_ZONE,
     Totals,
     day_starts,
@@ -21,6 +18,7 @@ from empirio.domain.usage import (
 )
 from empirio.errors import InvalidRequestError
 from empirio.store.usage import UsageStore
+
 
 def parse_time(value: str | None, name: str, default: int) -> int:
     """Epoch seconds from an integer or an ISO 8601 timestamp."""
@@ -36,19 +34,17 @@ def parse_time(value: str | None, name: str, default: int) -> int:
         ) from None
 
 
-def usage(
+def grouped(
     store: UsageStore,
     account_id: str,
     start: int,
     end: int,
     group_by: tuple[str, ...],
-    now: int | None = None,
     tz: ZoneInfo = UTC_ZONE,
-) -> dict[str, Any]:
-    """Totals over [start, end) grouped by ``group_by``, days in ``tz``. Whole rolled-up hours that do not
-    straddle a day boundary are read from rollups; everything else (partial hours, hours cut by a local midnight,
-    hours not rolled up yet) from the raw records, so each record counts exactly once."""
-    now = int(time.time()) if now is None else now
+) -> dict[tuple[str, ...], Totals]:
+    """Totals over [start, end) per group, days in ``tz``. Whole rolled-up hours that do not straddle a day
+    boundary are read from rollups; everything else (partial hours, hours cut by a local midnight, hours not
+    rolled up yet) from the raw records, so each record counts exactly once and the groups sum to the total."""
     if end <= start:
         raise InvalidRequestError("'end' must be after 'start'.", param="end")
     cuts = day_starts(start, end, tz) if "day" in group_by else []
@@ -60,12 +56,27 @@ def usage(
             if int(row["hour"]) not in wanted:
                 continue
             key = group_key(row["model"], row.get("key_id", ""), int(row["hour"]), group_by, tz)
-            groups.setdefault(key, Totals()).add(Totals(**{f: int(row.get(f, 0)) for f in TOTAL_FIELDS}))
+            groups.setdefault(key, Totals()).add(Totals.from_row(row))
     for a, b in raw_ranges:
         for record in store.records_for_account(account_id, a, b):
             created = int(record["created_at"])
-            key = group_key(record["model"], record.get("key_id", ""), hour_of(created), group_by, tz, created)
+            key = group_key(
+                record["model"], record.get("key_id", ""), hour_of(created), group_by, tz, created
+            )
             groups.setdefault(key, Totals()).add_record(record)
+    return groups
+
+
+def usage(
+    store: UsageStore,
+    account_id: str,
+    start: int,
+    end: int,
+    group_by: tuple[str, ...],
+    tz: ZoneInfo = UTC_ZONE,
+) -> dict[str, Any]:
+    """GET /v1/usage's body: the groups sorted, and their total."""
+    groups = grouped(store, account_id, start, end, group_by, tz)
     total = Totals()
     data = []
     for key in sorted(groups):
@@ -88,4 +99,4 @@ def _labels(group_by: tuple[str, ...]) -> list[str]:
 
 
 def _view(totals: Totals) -> dict[str, Any]:
-    return {**totals.as_dict(), "cost": format_usd(totals.cost)}
+    return {**totals.as_dict(), "cost": format_usd(totals.cost), "last_at": totals.last_at or None}

@@ -11,9 +11,9 @@ from empirio.metering import Meter
 from empirio.settings import Settings, get_settings
 from empirio.store.accounts import AccountStore
 from empirio.store.dynamo import make_client
+from empirio.store.identity import CognitoIdentity
 from empirio.store.keys import KeyStore
 from empirio.store.ledger import LedgerStore
-from empirio.store.identity import CognitoIdentity
 from empirio.store.sessions import SessionStore
 from empirio.store.tables import ACCOUNTS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, SESSIONS, USAGE, USERS
 from empirio.store.usage import UsageStore

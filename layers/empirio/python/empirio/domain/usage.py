@@ -6,6 +6,7 @@ Rollups and the raw-record path of GET /v1/usage use the same functions, so thei
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -47,15 +48,25 @@ class Totals:
     cached_input_tokens: int = 0
     reasoning_tokens: int = 0
     cost: int = 0  # micro-USD charged
+    last_at: int = 0  # epoch seconds of the group's latest request (0: none)
 
     def add_record(self, record: dict[str, Any]) -> None:
         self.requests += 1
         for name in TOTAL_FIELDS[1:]:
             setattr(self, name, getattr(self, name) + int(record.get(name) or 0))
+        self.last_at = max(self.last_at, int(record.get("created_at") or 0))
 
     def add(self, other: Totals) -> None:
         for name in TOTAL_FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.last_at = max(self.last_at, other.last_at)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Totals:
+        """A rollup row's totals (rows written before ``last_at`` existed count their hour's start)."""
+        totals = cls(**{f: int(row.get(f, 0)) for f in TOTAL_FIELDS})
+        totals.last_at = int(row.get("last_at") or row.get("hour") or 0)
+        return totals
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -100,7 +111,7 @@ def day_starts(start: int, end: int, tz: ZoneInfo) -> list[int]:
     """Epoch seconds of every local midnight in (start, end): where one day of ``tz`` ends and the next begins."""
     local = datetime.fromtimestamp(start, tz)
     midnight = datetime(local.year, local.month, local.day, tzinfo=tz)
-    cuts = []
+    cuts: list[int] = []
     while True:
         midnight = (midnight + timedelta(days=1, hours=3)).replace(hour=0, minute=0, second=0)
         stamp = int(midnight.timestamp())
@@ -111,7 +122,12 @@ def day_starts(start: int, end: int, tz: ZoneInfo) -> list[int]:
 
 
 def group_key(
-    model: str, key_id: str, hour: int, group_by: tuple[str, ...], tz: ZoneInfo = UTC_ZONE, at: int | None = None
+    model: str,
+    key_id: str,
+    hour: int,
+    group_by: tuple[str, ...],
+    tz: ZoneInfo = UTC_ZONE,
+    at: int | None = None,
 ) -> tuple[str, ...]:
     """The group of a record (``at`` its time) or of a rollup row (its hour, which never straddles a day cut)."""
     when = hour if at is None else at
@@ -119,7 +135,9 @@ def group_key(
     return tuple(values[g] for g in group_by)
 
 
-def split_range(start: int, end: int, cuts: Iterable[int], watermark: int) -> tuple[list[int], list[tuple[int, int]]]:
+def split_range(
+    start: int, end: int, cuts: Iterable[int], watermark: int
+) -> tuple[list[int], list[tuple[int, int]]]:
     """Which parts of [start, end) to read from hourly rollups and which from raw records.
 
     The range is cut at ``cuts`` (local midnights when grouping by day) so no rolled-up hour straddles a group
@@ -139,7 +157,7 @@ def split_range(start: int, end: int, cuts: Iterable[int], watermark: int) -> tu
         else:
             raw.append((a, b))
 
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         first = hour_of(a + HOUR - 1)
         last = min(hour_of(b), watermark)
         if last > first:
@@ -173,3 +191,12 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown group_by {unknown}; allowed: {', '.join(GROUPS)}")
     return groups
+
+
+def percentile(values: list[int], q: float) -> int | None:
+    """The nearest-rank ``q`` percentile (0 < q ≤ 100) of ``values``; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100)
+    return ordered[int(rank) - 1]

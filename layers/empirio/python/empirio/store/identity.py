@@ -43,9 +43,13 @@ class Identity:
 
 
 class CognitoIdentity:
-    def __init__(self, region: str, user_pool_id: str | None, client_id: str | None, outbox_mode: str) -> None:
+    def __init__(
+        self, region: str, user_pool_id: str | None, client_id: str | None, outbox_mode: str
+    ) -> None:
         if not user_pool_id or not client_id:
-            raise ServiceUnavailableError("Sign-in is not configured (no user pool).", code="identity_unconfigured")
+            raise ServiceUnavailableError(
+                "Sign-in is not configured (no user pool).", code="identity_unconfigured"
+            )
         self._pool = user_pool_id
         self._client_id = client_id
         self._log_outbox = outbox_mode == "log"
@@ -75,7 +79,9 @@ class CognitoIdentity:
                 self._send(email, "Someone tried to sign up with your email", None)
                 return None
             if code in {"InvalidPasswordException", "InvalidParameterException"}:
-                raise InvalidRequestError(_message(error), param="password", code="invalid_password") from None
+                raise InvalidRequestError(
+                    _message(error), param="password", code="invalid_password"
+                ) from None
             raise _unavailable(error) from None
         self._send(email, "Verify your EmpirioLabs email", f"{secrets.randbelow(10**6):06d}")
         return str(response["UserSub"])
@@ -84,10 +90,18 @@ class CognitoIdentity:
         try:
             self._call("confirm_sign_up", ClientId=self._client_id, Username=email, ConfirmationCode=code)
         except ClientError as error:
-            if _code(error) in {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException",
-                                "NotAuthorizedException", "LimitExceededException", "TooManyFailedAttemptsException"}:
+            if _code(error) in {
+                "CodeMismatchException",
+                "ExpiredCodeException",
+                "UserNotFoundException",
+                "NotAuthorizedException",
+                "LimitExceededException",
+                "TooManyFailedAttemptsException",
+            }:
                 raise InvalidRequestError(
-                    "That code is not valid or has expired. Ask for a new one.", param="code", code="invalid_code"
+                    "That code is not valid or has expired. Ask for a new one.",
+                    param="code",
+                    code="invalid_code",
                 ) from None
             raise _unavailable(error) from None
 
@@ -95,7 +109,11 @@ class CognitoIdentity:
         try:
             self._call("resend_confirmation_code", ClientId=self._client_id, Username=email)
         except ClientError as error:
-            if _code(error) not in {"UserNotFoundException", "InvalidParameterException", "LimitExceededException"}:
+            if _code(error) not in {
+                "UserNotFoundException",
+                "InvalidParameterException",
+                "LimitExceededException",
+            }:
                 raise _unavailable(error) from None
             return
         self._send(email, "Your new EmpirioLabs verification code", f"{secrets.randbelow(10**6):06d}")
@@ -123,19 +141,27 @@ class CognitoIdentity:
         attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
         # Our session replaces Cognito's tokens: end them now rather than leave them valid for an hour.
         self._call("global_sign_out", AccessToken=access)
-        return Identity(user_id=attributes.get("sub") or user["Username"], email=attributes.get("email", email))
+        return Identity(
+            user_id=attributes.get("sub") or user["Username"], email=attributes.get("email", email)
+        )
 
     def forgot_password(self, email: str) -> None:
         """Send a reset code; answers the same whether or not the email has an account."""
         try:
             response = self._call("forgot_password", ClientId=self._client_id, Username=email)
         except ClientError as error:
-            if _code(error) in {"UserNotFoundException", "InvalidParameterException", "LimitExceededException",
-                                "NotAuthorizedException"}:
+            if _code(error) in {
+                "UserNotFoundException",
+                "InvalidParameterException",
+                "LimitExceededException",
+                "NotAuthorizedException",
+            }:
                 return
             raise _unavailable(error) from None
         headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        self._send(email, "Reset your EmpirioLabs password", headers.get("x-moto-forgot-password-confirmation-code"))
+        self._send(
+            email, "Reset your EmpirioLabs password", headers.get("x-moto-forgot-password-confirmation-code")
+        )
 
     def reset_password(self, email: str, code: str, password: str) -> None:
         try:
@@ -149,11 +175,21 @@ class CognitoIdentity:
         except ClientError as error:
             code_name = _code(error)
             if code_name in {"InvalidPasswordException", "InvalidParameterException"}:
-                raise InvalidRequestError(_message(error), param="password", code="invalid_password") from None
-            if code_name in {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException",
-                             "LimitExceededException", "TooManyFailedAttemptsException", "ResourceNotFoundException"}:
                 raise InvalidRequestError(
-                    "That code is not valid or has expired. Ask for a new one.", param="code", code="invalid_code"
+                    _message(error), param="password", code="invalid_password"
+                ) from None
+            if code_name in {
+                "CodeMismatchException",
+                "ExpiredCodeException",
+                "UserNotFoundException",
+                "LimitExceededException",
+                "TooManyFailedAttemptsException",
+                "ResourceNotFoundException",
+            }:
+                raise InvalidRequestError(
+                    "That code is not valid or has expired. Ask for a new one.",
+                    param="code",
+                    code="invalid_code",
                 ) from None
             raise _unavailable(error) from None
 

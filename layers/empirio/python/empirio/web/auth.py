@@ -112,15 +112,15 @@ def authenticate(request: Request) -> Principal:
         return principal
     key_hash = hash_key(key)
     now = time.monotonic()
-    principal = principal_cache.get(key_hash, now)
-    if principal is None:
+    cached = principal_cache.get(key_hash, now)
+    if cached is None:
         context = get_context()
-        principal = context.keys.principal(key_hash)
-        if principal is None:
+        cached = context.keys.principal(key_hash)
+        if cached is None:
             raise AuthenticationError(_INVALID)
-        principal_cache.put(key_hash, principal, now + context.settings.key_cache_seconds)
-    request.state.principal = principal
-    return principal
+        principal_cache.put(key_hash, cached, now + context.settings.key_cache_seconds)
+    request.state.principal = cached
+    return cached
 
 
 def require_scope(scope: Scope) -> Callable[[Request], Principal]:

@@ -1,0 +1,1 @@
+"""/console: the web console (server-rendered pages over the same services as the public JSON API)."""

@@ -1,0 +1,148 @@
+"""What each console page shows, gathered from the same services and stores as the public JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from empirio.context import Context
+from empirio.domain.accounts import Account
+from empirio.domain.money import format_usd
+from empirio.domain.usage import HOUR, Totals, hour_of, iso_hour, percentile, zone
+from functions.usage import service as usage_service
+
+DAY = 86400
+
+
+def account_zone(account: Account) -> ZoneInfo:
+    try:
+        return zone(account.timezone)
+    except ValueError:
+        return zone("UTC")
+
+
+def local_midnight(timestamp: int, tz: ZoneInfo, days_back: int = 0) -> int:
+    local = datetime.fromtimestamp(timestamp, tz).date() - timedelta(days=days_back)
+    return int(datetime(local.year, local.month, local.day, tzinfo=tz).timestamp())
+
+
+@dataclass
+class Figures:
+    cost: int = 0
+    requests: int = 0
+    tokens: int = 0
+
+    def add(self, totals: Totals) -> None:
+        self.cost += totals.cost
+        self.requests += totals.requests
+        self.tokens += totals.input_tokens + totals.output_tokens
+
+    def view(self) -> dict[str, Any]:
+        return {"cost": format_usd(self.cost), "requests": self.requests, "tokens": self.tokens}
+
+
+def _series(
+    groups: dict[tuple[str, ...], Totals], slots: list[str], label_of: dict[str, str], field: str
+) -> list[dict[str, Any]]:
+    """One chart series per split value: ``field`` per slot (USD as numbers for drawing only)."""
+    index = {slot: i for i, slot in enumerate(slots)}
+    series: dict[str, list[float]] = {}
+    for (slot, split), totals in groups.items():
+        if slot not in index:
+            continue
+        values = series.setdefault(split, [0.0] * len(slots))
+        amount = totals.cost / 1_000_000 if field == "cost" else float(totals.requests)
+        values[index[slot]] += amount
+    return [
+        {"label": label_of.get(name, name) or "(none)", "values": values}
+        for name, values in sorted(series.items(), key=lambda item: -sum(item[1]))
+    ]
+
+
+def dashboard(context: Context, account: Account, split: str, now: int) -> dict[str, Any]:
+    """Balance; spend, requests and tokens today / 7 / 30 days (local days); charts per day and per hour split
+    by model or key; latency percentiles per model over the last 24 hours."""
+    tz = account_zone(account)
+    dim = "key" if split == "key" else "model"
+    names = key_names(context, account.account_id) if dim == "key" else {}
+    start30 = local_midnight(now, tz, 29)
+    by_day = usage_service.grouped(context.usage, account.account_id, start30, now + 1, ("day", dim), tz)
+    days = [
+        datetime.fromtimestamp(local_midnight(now, tz, back), tz).strftime("%Y-%m-%d")
+        for back in range(29, -1, -1)
+    ]
+    today, week, month = Figures(), Figures(), Figures()
+    for (day, _), totals in by_day.items():
+        month.add(totals)
+        if day >= days[-7]:
+            week.add(totals)
+        if day == days[-1]:
+            today.add(totals)
+    hour_start = hour_of(now) - 47 * HOUR
+    by_hour = usage_service.grouped(context.usage, account.account_id, hour_start, now + 1, ("hour", dim), tz)
+    hours = [iso_hour(h, tz) for h in range(hour_start, hour_of(now) + 1, HOUR)]
+    return {
+        "balance": format_usd(account.available),
+        "held": format_usd(account.held),
+        "timezone": tz.key,
+        "split": dim,
+        "today": today.view(),
+        "week": week.view(),
+        "month": month.view(),
+        "daily": {"x": days, "series": _series(by_day, days, names, "cost"), "unit": "USD"},
+        "hourly": {"x": hours, "series": _series(by_hour, hours, names, "requests"), "unit": "requests"},
+        "latency": latency_by_model(context, account.account_id, now),
+    }
+
+
+def latency_by_model(context: Context, account_id: str, now: int) -> list[dict[str, Any]]:
+    latencies: dict[str, list[int]] = {}
+    ttfts: dict[str, list[int]] = {}
+    for record in context.usage.records_for_account(account_id, now - DAY, now + 1):
+        if record.get("latency_ms") is not None:
+            latencies.setdefault(record["model"], []).append(int(record["latency_ms"]))
+        if record.get("ttft_ms") is not None:
+            ttfts.setdefault(record["model"], []).append(int(record["ttft_ms"]))
+    return [
+        {
+            "model": model,
+            "requests": len(values),
+            "p50": percentile(values, 50),
+            "p95": percentile(values, 95),
+            "ttft_p50": percentile(ttfts.get(model, []), 50),
+        }
+        for model, values in sorted(latencies.items())
+    ]
+
+
+def key_names(context: Context, account_id: str) -> dict[str, str]:
+    return {k.key_id: k.name for k in context.keys.list(account_id, include_revoked=True)}
+
+
+def key_activity(context: Context, account: Account, now: int) -> dict[str, dict[str, Any]]:
+    """Per key: spend and requests this month (local calendar month) and when it was last used (30 days)."""
+    tz = account_zone(account)
+    local = datetime.fromtimestamp(now, tz)
+    month_start = int(datetime(local.year, local.month, 1, tzinfo=tz).timestamp())
+    start = min(month_start, local_midnight(now, tz, 30))
+    month_day = local.strftime("%Y-%m-01")
+    groups = usage_service.grouped(context.usage, account.account_id, start, now + 1, ("day", "key"), tz)
+    activity: dict[str, dict[str, Any]] = {}
+    for (day, key_id), totals in groups.items():
+        entry = activity.setdefault(key_id, {"month": Totals(), "last_at": 0})
+        if day >= month_day:
+            entry["month"].add(totals)
+        entry["last_at"] = max(entry["last_at"], totals.last_at)
+    return activity
+
+
+def common_zones() -> list[str]:
+    """The time zones the settings form suggests (any IANA name is accepted)."""
+    from zoneinfo import available_timezones
+
+    return [
+        *sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))),
+        "UTC",
+    ]

@@ -1,0 +1,321 @@
+"""Console pages (thin: session, gather through the shared services, render). Sign-in lives in auth_routes."""
+
+from __future__ import annotations
+
+import mimetypes
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+
+from empirio.context import get_context
+from empirio.domain.keys import parse_scopes
+from empirio.domain.limits import state
+from empirio.domain.money import format_usd
+from empirio.domain.usage import zone
+from empirio.errors import ApiError, NotFoundError
+from empirio.web.auth import principal_cache
+from empirio.web.views import key_view
+from functions.console import pages
+from functions.console.auth_routes import router as auth_router
+from functions.console.examples import examples
+from functions.console.render import STATIC, base_path, local_time, page, secure
+from functions.console.session import check_form, field, page_session, sign_in_redirect
+from functions.models.service import model_view
+from functions.usage import generations
+from functions.usage.service import parse_time
+
+router = APIRouter()
+router.include_router(auth_router)
+
+RANGES = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+
+
+@router.get("/console")
+def dashboard(request: Request, split: str = "model") -> Response:
+    session = page_session(request)
+    if session is None:
+        return sign_in_redirect(request)
+    context = get_context()
+    account = context.accounts.require(session.account_id)
+    data = pages.dashboard(context, account, split, int(time.time()))
+    return page(request, "dashboard.html", title="Dashboard", nav="dashboard", data=data, live=True)
+
+
+@router.get("/console/logs")
+def logs(
+    request: Request,
+    model: str = "",
+    key_id: str = "",
+    status: str = "",
+    range: str = "",
+    start: str = "",
+    end: str = "",
+    after: str = "",
+) -> Response:
+    session = page_session(request)
+    if session is None:
+        return sign_in_redirect(request)
+    context = get_context()
+    account = context.accounts.require(session.account_id)
+    tz = pages.account_zone(account)
+    now = int(time.time())
+    error = None
+    try:
+        start_s = now - RANGES[range] if range in RANGES else parse_time(start or None, "start", 0)
+        end_s = parse_time(end or None, "end", now + 1)
+        names = pages.key_names(context, session.account_id)
+        filters = generations.filters_of(model=model, key_id=key_id, status=status)
+        listing = generations.list_generations(
+            context.usage, session.account_id, start_s, end_s, filters, 50, after or None, names
+        )
+    except ApiError as problem:
+        error, names, listing = problem.message, {}, {"data": [], "has_more": False, "last_id": None}
+    query = {
+        k: v
+        for k, v in {
+            "model": model,
+            "key_id": key_id,
+            "status": status,
+            "range": range,
+            "start": start,
+            "end": end,
+        }.items()
+        if v
+    }
+    rows = [{**row, "time": local_time(row.get("created_at"), tz)} for row in listing["data"]]
+    return page(
+        request,
+        "logs.html",
+        title="Logs",
+        nav="logs",
+        rows=rows,
+        listing=listing,
+        query=query,
+        after=after,
+        error=error,
+        models=sorted(m.id for m in context.catalog.models),
+        keys=sorted(names.items(), key=lambda kv: kv[1]),
+        timezone=tz.key,
+        live=not after,
+    )
+
+
+@router.get("/console/logs/{generation_id}")
+def generation_detail(request: Request, generation_id: str) -> Response:
+    session = page_session(request)
+    if session is None:
+        return sign_in_redirect(request)
+    context = get_context()
+    account = context.accounts.require(session.account_id)
+    try:
+        record = generations.generation(
+            context.usage, session.account_id, generation_id, pages.key_names(context, session.account_id)
+        )
+    except NotFoundError as error:
+        return page(request, "error.html", status=404, title="Not found", message=error.message, nav="logs")
+    tz = pages.account_zone(account)
+    return page(
+        request,
+        "generation.html",
+        title=f"Request {record['id']}",
+        nav="logs",
+        record=record,
+        time=local_time(record.get("created_at"), tz),
+        timezone=tz.key,
+    )
+
+
+def _keys_page(request: Request, status: int = 200, **values: Any) -> Response:
+    session = request.state.session
+    context = get_context()
+    account = context.accounts.require(session.account_id)
+    now = int(time.time())
+    activity = pages.key_activity(context, account, now)
+    tz = pages.account_zone(account)
+    keys = []
+    for key in context.keys.list(session.account_id):
+        seen = activity.get(key.key_id, {})
+        month = seen.get("month")
+        keys.append(
+            {
+                **key_view(key),
+                "created": local_time(key.created_at, tz, seconds=False),
+                "last_used": local_time(seen.get("last_at"), tz, seconds=False)
+                if seen.get("last_at")
+                else "Never",
+                "month_cost": format_usd(month.cost if month else 0),
+            }
+        )
+    return page(
+        request,
+        "keys.html",
+        status=status,
+        title="API keys",
+        nav="keys",
+        keys=keys,
+        limit=account.limits.max_keys,
+        **values,
+    )
+
+
+@router.get("/console/keys")
+def keys(request: Request) -> Response:
+    if page_session(request) is None:
+        return sign_in_redirect(request)
+    return _keys_page(request)
+
+
+@router.post("/console/keys")
+async def create_key(request: Request) -> Response:
+    session = page_session(request)
+    if session is None:
+        return sign_in_redirect(request)
+    form = await request.form()
+    check_form(request, form, session)
+    name = field(form, "name", 100)
+    scopes = [s for s in ("inference", "manage") if form.get(f"scope_{s}")] or ["inference"]
+    try:
+        key, plaintext = get_context().keys.create(session.account_id, name, parse_scopes(scopes))
+    except ApiError as error:
+        return _keys_page(request, status=error.status, error=error.message)
+    return _keys_page(request, status=201, created={**key_view(key), "key": plaintext})
+
+
+@router.post("/console/keys/{key_id}/revoke")
+async def revoke_key(request: Request, key_id: str) -> Response:
+    session = page_session(request)
+    if session is None:
+        return sign_in_redirect(request)
+    check_form(request, await request.form(), session)
+    try:
+        key = get_context().keys.revoke(session.account_id, key_id)
+    except ApiError as error:
+        return _keys_page(request, status=error.status, error=error.message)
+    principal_cache.evict_key(key.key_id)
+    return _keys_page(
+        request, notice=f"Key “{key.name or key.display}” revoked. Requests with it are refused."
+    )
+
+
+@router.get("/console/models")
+def models(
+    request: Request, q: str = "", provider: str = "", modality: str = "", endpoint: str = ""
+) -> Response:
+    if page_session(request) is None:
+        return sign_in_redirect(request)
+    catalog = get_context().catalog
+    needle = q.strip().lower()
+    found = [
+        model_view(m)
+        for m in catalog.filter(
+            modality=modality or None, provider=provider or None, endpoint=endpoint or None
+        )
+        if not needle or needle in m.id.lower() or needle in (m.name or "").lower()
+    ]
+    everything = catalog.models
+    return page(
+        request,
+        "models.html",
+        title="Models",
+        nav="models",
+        models=found,
+        query={"q": q, "provider": provider, "modality": modality, "endpoint": endpoint},
+        providers=sorted({m.provider for m in everything}),
+        modalities=sorted({x for m in everything for x in (*m.modalities.input, *m.modalities.output)}),
+        endpoints=sorted({e for m in everything for e in m.endpoints}),
+    )
+
+
+@router.get("/console/models/{model_id:path}")
+def model_page(request: Request, model_id: str) -> Response:
+    if page_session(request) is None:
+        return sign_in_redirect(request)
+    model = get_context().catalog.get(model_id)
+    if model is None:
+        return page(
+            request,
+            "error.html",
+            status=404,
+            title="Not found",
+            nav="models",
+            message=f"No model {model_id!r} in the catalog.",
+        )
+    api_base = f"{request.url.scheme}://{request.url.netloc}{base_path(request)}"
+    return page(
+        request,
+        "model.html",
+        title=model.name or model.id,
+        nav="models",
+        model=model_view(model),
+        examples=examples(model.id, model.endpoints, api_base),
+    )
+
+
+def _settings_page(request: Request, status: int = 200, **values: Any) -> Response:
+    session = request.state.session
+    account = get_context().accounts.require(session.account_id)
+    now_us = int(time.time() * 1_000_000)
+    limits = account.limits
+    rows = [
+        (
+            "Requests per minute",
+            limits.rpm,
+            f"{state(limits.rpm, now_us, account.rpm_tat).remaining:,} available now",
+        ),
+        (
+            "Tokens per minute",
+            limits.tpm,
+            f"{state(limits.tpm, now_us, account.tpm_tat).remaining:,} available now",
+        ),
+        ("API keys", limits.max_keys, f"{account.key_count} in use"),
+        ("Saved playground chats", limits.max_chats, f"{account.chat_count} in use"),
+    ]
+    return page(
+        request,
+        "settings.html",
+        status=status,
+        title="Settings",
+        nav="settings",
+        account=account,
+        limits=rows,
+        zones=pages.common_zones(),
+        **values,
+    )
+
+
+@router.get("/console/settings")
+def settings(request: Request) -> Response:
+    if page_session(request) is None:
+        return sign_in_redirect(request)
+    return _settings_page(request)
+
+
+@router.post("/console/settings")
+async def save_settings(request: Request) -> Response:
+    session = page_session(request)
+    if session is None:
+        return sign_in_redirect(request)
+    form = await request.form()
+    check_form(request, form, session)
+    name = field(form, "timezone", 64)
+    try:
+        zone(name)
+    except ValueError as error:
+        return _settings_page(request, status=400, error=f"{str(error).capitalize()}.")
+    get_context().accounts.set_timezone(session.account_id, name)
+    return _settings_page(request, notice=f"Time zone set to {name}. Days now start at midnight there.")
+
+
+@router.get("/console/static/{asset:path}")
+def static(asset: str) -> Response:
+    """The console's own CSS and JS and the pinned browser libraries (long-cached; URLs carry a version)."""
+    path = (STATIC / asset).resolve()
+    if STATIC.resolve() not in path.parents or not path.is_file() or path.suffix not in {".js", ".css"}:
+        return secure(Response("Not found", status_code=404, media_type="text/plain"))
+    media = "text/javascript" if path.suffix == ".js" else mimetypes.guess_type(path.name)[0] or "text/css"
+    response = FileResponse(
+        path, media_type=media, headers={"cache-control": "public, max-age=31536000, immutable"}
+    )
+    return secure(response, cacheable=True)

@@ -1,0 +1,88 @@
+// EmpirioLabs console: live updates, charts, copy buttons and dialogs. No inline script anywhere (CSP).
+const PARTIAL = { "X-Console-Partial": "main" };
+const PALETTE = ["#4f46e5", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#14b8a6", "#f97316", "#64748b"];
+const charts = [];
+
+function announce(text) {
+  const region = document.getElementById("announcer");
+  if (region) { region.textContent = ""; setTimeout(() => { region.textContent = text; }, 50); }
+}
+
+function drawCharts(root) {
+  while (charts.length) charts.pop().destroy();
+  if (!window.uPlot) return;
+  for (const data of root.querySelectorAll("script[type='application/json'][data-chart]")) {
+    const target = document.getElementById(data.dataset.chart);
+    if (!target) continue;
+    const spec = JSON.parse(data.textContent);
+    const labels = spec.x;
+    const xs = labels.map((_, i) => i);
+    const series = spec.series.length ? spec.series : [{ label: "none", values: xs.map(() => 0) }];
+    const width = Math.max(260, target.clientWidth || 320);
+    const opts = {
+      width, height: 240,
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false } },
+      axes: [
+        { values: (u, ticks) => ticks.map((t) => shortLabel(labels[t])), gap: 4, size: 36 },
+        { size: 56, values: (u, ticks) => ticks.map((t) => spec.unit === "USD" ? "$" + t.toFixed(t < 1 ? 4 : 2) : String(t)) },
+      ],
+      series: [{ label: "", value: (u, v) => (v == null ? "" : labels[v] || "") },
+        ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: false },
+          value: (u, v) => (v == null ? "" : spec.unit === "USD" ? "$" + v.toFixed(6) : String(v)) }))],
+    };
+    target.textContent = "";
+    charts.push(new window.uPlot(opts, [xs, ...series.map((s) => s.values)], target));
+  }
+}
+
+function shortLabel(label) {
+  if (!label) return "";
+  if (label.length > 10) return label.slice(5, 16).replace("T", " ");  // hour: MM-DD HH:MM
+  return label.slice(5);  // day: MM-DD
+}
+
+function wire(root) {
+  for (const button of root.querySelectorAll("[data-copy]")) {
+    button.addEventListener("click", async () => {
+      const source = document.getElementById(button.dataset.copy);
+      const text = source.value !== undefined ? source.value : source.textContent;
+      try { await navigator.clipboard.writeText(text); } catch { source.select && source.select(); document.execCommand("copy"); }
+      button.textContent = "Copied";
+      announce("Copied to the clipboard");
+      setTimeout(() => { button.textContent = "Copy"; }, 2000);
+    });
+  }
+  for (const opener of root.querySelectorAll("[data-dialog]")) {
+    opener.addEventListener("click", () => document.getElementById(opener.dataset.dialog).showModal());
+  }
+  for (const closer of root.querySelectorAll("dialog [data-close]")) {
+    closer.addEventListener("click", () => closer.closest("dialog").close());
+  }
+  drawCharts(root);
+}
+
+async function refresh(main) {
+  if (document.hidden || main.querySelector("dialog[open]") || main.contains(document.activeElement) && document.activeElement.matches("input, select")) return;
+  const response = await fetch(location.href, { headers: PARTIAL, credentials: "same-origin", cache: "no-store" });
+  if (response.status === 401) { location.reload(); return; }
+  if (!response.ok) return;
+  const html = await response.text();
+  const template = document.createElement("template");
+  template.innerHTML = html;  // our own server-rendered, autoescaped markup
+  main.replaceChildren(template.content);
+  wire(main);
+}
+
+function start() {
+  const main = document.getElementById("main");
+  wire(document);
+  const every = Number(main && main.dataset.live);
+  if (every > 0) setInterval(() => refresh(main).catch(() => {}), every);
+  let resizeTimer;
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => drawCharts(document), 200); });
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+window.addEventListener("load", () => drawCharts(document));
