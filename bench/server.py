@@ -88,7 +88,7 @@ def main() -> None:
     from empirio_cli.dev import compose_app, prepare
 
     instrument_moto()  # wraps the serialized stubber: the lock is inside the timing, as contention would be
-    context, demo = prepare()
+    context, demo, _ = prepare()
     context.accounts.set_limits(demo["account_id"], {"rpm": 1_000_000, "tpm": 10_000_000_000})
     context.accounts.top_up(demo["account_id"], 1_000_000_000_000, "bench", "bench")
 

@@ -6,6 +6,7 @@ import importlib
 import logging
 import os
 import secrets
+import sys
 import threading
 from typing import Any
 
@@ -30,11 +31,12 @@ def compose_app() -> FastAPI:
     return create_app(*(m.router for m in modules), title="EmpirioLabs API (local)", on_shutdown=shutdown)
 
 
-def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any]]:
-    """Start moto, create tables, a demo account and key; returns the context and what to print."""
+def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any], Any]:
+    """Start moto (with a Cognito user pool), create tables, a demo account and key; returns the context, what to
+    print, and the moto mock (``.stop()`` ends it)."""
     token = admin_token or os.environ.get("EMPIRIO_ADMIN_TOKEN") or "adm-" + secrets.token_urlsafe(24)
     os.environ["EMPIRIO_ADMIN_TOKEN"] = token
-    start_mock_aws()
+    mock = start_mock_aws()
     pool_id, client_id = create_user_pool(Settings.from_env().region)
     os.environ.update(
         EMPIRIO_USER_POOL_ID=pool_id, EMPIRIO_USER_POOL_CLIENT_ID=client_id, EMPIRIO_OUTBOX="log"
@@ -46,7 +48,7 @@ def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any]]:
     from empirio.domain.keys import Scope
 
     _, key = context.keys.create(account.account_id, "demo", (Scope.INFERENCE, Scope.MANAGE))
-    return context, {"account_id": account.account_id, "api_key": key, "admin_token": token}
+    return context, {"account_id": account.account_id, "api_key": key, "admin_token": token}, mock
 
 
 def start_jobs(context: Context, every_seconds: float = 60.0) -> threading.Event:
@@ -65,14 +67,26 @@ def start_jobs(context: Context, every_seconds: float = 60.0) -> threading.Event
     return stop
 
 
+def show_outbox() -> None:
+    """Print each message a person would be emailed (Cognito sends them in AWS) as one `outbox:` line."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    outbox = logging.getLogger("empirio.outbox")
+    outbox.addHandler(handler)
+    outbox.setLevel(logging.INFO)
+    outbox.propagate = False
+
+
 def run(host: str, port: int) -> None:
     import uvicorn
 
-    context, demo = prepare()
+    context, demo, _ = prepare()
     start_jobs(context)
+    show_outbox()
     base = f"http://{host}:{port}/v1"
     print(
         "EmpirioLabs gateway (local)\n"
+        f"  console:      http://{host}:{port}/console  (sign up; codes appear below as `outbox:` lines)\n"
         f"  base URL:     {base}\n"
         f"  demo account: {demo['account_id']} ($10.00)\n"
         f"  API key:      {demo['api_key']}\n"

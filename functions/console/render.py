@@ -43,6 +43,12 @@ def base_path(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")
 
 
+def route_path(request: Request) -> str:
+    """The request's path without the prefix (ASGI servers include ``root_path`` in ``path``; Mangum does not)."""
+    path, base = request.url.path, base_path(request)
+    return path[len(base) :] if base and path.startswith(base + "/") else path
+
+
 @cache
 def _asset_version(name: str) -> str:
     return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]

@@ -14,7 +14,7 @@ from empirio.domain.accounts import User
 from empirio.domain.sessions import COOKIE_NAME, Session, new_session
 from empirio.errors import PermissionDeniedError
 from empirio.web.auth import check_csrf, same_origin, session_of
-from functions.console.render import base_path, redirect, secure
+from functions.console.render import base_path, redirect, route_path, secure
 
 _LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
@@ -54,7 +54,7 @@ def sign_in_redirect(request: Request) -> Response:
     """No live session: a page load goes to the sign-in form (and back afterwards); a live update gets 401."""
     if request.headers.get("x-console-partial"):
         return secure(Response(status_code=401))
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
     return redirect(request, f"/console/signin?next={quote(target, safe='')}")
 
 
