@@ -91,8 +91,13 @@ def dashboard(context: Context, account: Account, split: str, now: int) -> dict[
         "today": today.view(),
         "week": week.view(),
         "month": month.view(),
-        "daily": {"x": days, "series": _series(by_day, days, names, "cost"), "unit": "USD"},
-        "hourly": {"x": hours, "series": _series(by_hour, hours, names, "requests"), "unit": "requests"},
+        "daily": {"x": days, "series": _series(by_day, days, names, "cost"), "unit": "USD", "axis": "Day"},
+        "hourly": {
+            "x": hours,
+            "series": _series(by_hour, hours, names, "requests"),
+            "unit": "requests",
+            "axis": "Hour",
+        },
         "latency": latency_by_model(context, account.account_id, now),
     }
 

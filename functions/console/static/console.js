@@ -19,18 +19,24 @@ function drawCharts(root) {
     const xs = labels.map((_, i) => i);
     const series = spec.series.length ? spec.series : [{ label: "none", values: xs.map(() => 0) }];
     const width = Math.max(260, target.clientWidth || 320);
+    const usd = spec.unit === "USD";
+    const bars = series.length === 1 && window.uPlot.paths && window.uPlot.paths.bars;
     const opts = {
       width, height: 240,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] } },
       axes: [
-        { values: (u, ticks) => ticks.map((t) => shortLabel(labels[t])), gap: 4, size: 36 },
-        { size: 56, values: (u, ticks) => ticks.map((t) => spec.unit === "USD" ? "$" + t.toFixed(t < 1 ? 4 : 2) : String(t)) },
+        { values: (u, ticks) => ticks.map((t) => shortLabel(labels[t])), gap: 4, size: 36, space: 56 },
+        { size: usd ? 84 : 48, values: (u, ticks) => ticks.map((t) => (usd ? money(t) : Number.isInteger(t) ? String(t) : "")) },
       ],
-      series: [{ label: "", value: (u, v) => (v == null ? "" : labels[v] || "") },
-        ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: false },
-          value: (u, v) => (v == null ? "" : spec.unit === "USD" ? "$" + v.toFixed(6) : String(v)) }))],
+      series: [{ label: spec.axis || "", value: (u, v) => (v == null ? "" : labels[v] || "") },
+        ...series.map((s, i) => ({
+          label: s.label, stroke: PALETTE[i % PALETTE.length], width: bars ? 0 : 2,
+          fill: bars ? PALETTE[i % PALETTE.length] : undefined,
+          paths: bars ? window.uPlot.paths.bars({ size: [0.7, 40] }) : undefined,
+          points: { show: !bars, size: 4 },
+          value: (u, v) => (v == null ? "" : usd ? "$" + v.toFixed(6) : String(v)) }))],
     };
     target.textContent = "";
     charts.push(new window.uPlot(opts, [xs, ...series.map((s) => s.values)], target));
@@ -39,8 +45,14 @@ function drawCharts(root) {
 
 function shortLabel(label) {
   if (!label) return "";
-  if (label.length > 10) return label.slice(5, 16).replace("T", " ");  // hour: MM-DD HH:MM
-  return label.slice(5);  // day: MM-DD
+  if (label.length > 10) return label.slice(11, 16);  // an hour: HH:MM (local)
+  return label.slice(5);  // a day: MM-DD
+}
+
+function money(value) {
+  if (value === 0) return "$0";
+  if (Math.abs(value) >= 1) return "$" + value.toFixed(2);
+  return "$" + value.toFixed(6).replace(/0+$/, "");
 }
 
 function wire(root) {
