@@ -169,3 +169,64 @@ def no_secret_is_ever_logged() -> Iterator[_LogCapture]:
     root.setLevel(previous)
     leaks = [line for line in capture.lines if SECRET_PATTERN.search(line) or ADMIN_TOKEN in line]
     assert not leaks, f"secrets in {len(leaks)} log lines, first: {leaks[0][:300]}"
+
+
+# -- people: Cognito (moto) and console sessions --------------------------------------------------------------
+@dataclass
+class Person:
+    """A signed-in console user: a TestClient holding the session cookie, and the page's CSRF token."""
+
+    client: Any
+    email: str
+    csrf: str
+    account_id: str
+    origin: str = "http://localhost"
+
+    def write_headers(self) -> dict[str, str]:
+        return {"origin": self.origin, "x-csrf-token": self.csrf}
+
+
+PASSWORD = "Corr3ct-horse!"
+
+
+@pytest.fixture
+def user_pool(aws: Any) -> tuple[str, str]:
+    """A Cognito user pool and client in moto, wired into the context's settings."""
+    from empirio_cli.localaws import create_user_pool
+
+    pool_id, client_id = create_user_pool(aws.settings.region)
+    aws.settings.user_pool_id, aws.settings.user_pool_client_id, aws.settings.outbox = (
+        pool_id,
+        client_id,
+        "log",
+    )
+    return pool_id, client_id
+
+
+@pytest.fixture
+def console_app(aws: Any, user_pool: tuple[str, str]) -> Any:
+    from empirio_cli.dev import compose_app
+
+    return compose_app()
+
+
+def sign_up(app: Any, email: str, password: str = PASSWORD) -> Person:
+    """Sign up, verify and sign in through the console's forms, as a browser on http://localhost would."""
+    from starlette.testclient import TestClient
+
+    from empirio.context import get_context
+
+    client = TestClient(app, base_url="http://localhost")
+    origin = {"origin": "http://localhost"}
+    assert client.post(
+        "/console/signup", data={"email": email, "password": password}, headers=origin
+    ).is_success
+    verified = client.post("/console/verify", data={"email": email, "code": "123456"}, headers=origin)
+    assert verified.is_success
+    signed_in = client.post("/console/signin", data={"email": email, "password": password}, headers=origin)
+    assert signed_in.status_code == 200 and "Dashboard" in signed_in.text, signed_in.text[:500]
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', signed_in.text)
+    assert csrf
+    account = client.get("/v1/account").json()
+    assert get_context().accounts.require(account["id"])
+    return Person(client, email, csrf.group(1), account["id"])

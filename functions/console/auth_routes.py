@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from empirio.context import get_context
 from empirio.errors import ApiError
 from functions.console.render import page, redirect, safe_next
+from functions.console.router import router
 from functions.console.session import (
     check_form,
     check_origin,
@@ -19,7 +20,6 @@ from functions.console.session import (
     start_session,
 )
 
-router = APIRouter()
 _EMAIL_MAX = 254
 
 

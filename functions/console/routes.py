@@ -6,7 +6,7 @@ import mimetypes
 import time
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
 from empirio.context import get_context
@@ -18,16 +18,13 @@ from empirio.errors import ApiError, NotFoundError
 from empirio.web.auth import principal_cache
 from empirio.web.views import key_view
 from functions.console import pages
-from functions.console.auth_routes import router as auth_router
 from functions.console.examples import examples
 from functions.console.render import STATIC, base_path, local_time, page, secure
+from functions.console.router import router
 from functions.console.session import check_form, field, page_session, sign_in_redirect
 from functions.models.service import model_view
 from functions.usage import generations
 from functions.usage.service import parse_time
-
-router = APIRouter()
-router.include_router(auth_router)
 
 RANGES = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 

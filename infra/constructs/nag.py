@@ -10,8 +10,14 @@ from infra.constructs.tables import Tables
 REASONS = {
     "AwsSolutions-APIG4": "Customer routes authenticate in the function with our API keys (checksum, hash lookup, "
     "scopes); /admin/* uses IAM authorization.",
-    "AwsSolutions-COG4": "No Cognito user pool: callers are programs holding API keys (OpenAI/Anthropic SDKs), "
-    "checked by the function; /admin/* uses IAM.",
+    "AwsSolutions-COG4": "API routes are called by programs holding API keys (OpenAI/Anthropic SDKs), checked by "
+    "the function; the console's own opaque session is checked there too; /admin/* uses IAM.",
+    "AwsSolutions-COG2": "Console sign-in is email + password with Cognito's lockout; MFA is a planned opt-in for "
+    "customers, not required of every person signing up.",
+    "AwsSolutions-COG8": "The Plus feature plan (threat protection) is a per-deployment cost choice of the "
+    "operator; the Essentials plan's lockout and prevented user-existence errors apply.",
+    "AwsSolutions-COG3": "Cognito threat protection (Plus feature plan) is an operator's per-deployment cost choice; "
+    "brute force is bounded by Cognito's lockout and user-existence errors are prevented.",
     "AwsSolutions-APIG2": "Bodies are validated by the function so errors come back in each endpoint's own wire "
     "format (OpenAI or Anthropic), which API Gateway validation cannot produce.",
     "AwsSolutions-APIG3": "Abuse is bounded by per-account RPM/TPM limits enforced in DynamoDB and by stage "

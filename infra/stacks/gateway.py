@@ -16,21 +16,34 @@ from infra.constructs.api_function import ApiFunction
 from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.nag import acknowledge_findings
+from infra.constructs.people import People
 from infra.constructs.tables import Tables
 
 # Least privilege: the tables each family touches and how ("read" or "write", write implying read).
+# Every customer family reads console sessions (a session is an alternative to a key) and extends their idle
+# expiry, hence "write" on sessions.
 TABLE_ACCESS: dict[str, dict[str, str]] = {
     "inference": {
+        "sessions": "write",
         "keys": "read",
         "accounts": "write",
         "ledger": "write",
         "usage": "write",
         "idempotency": "write",
     },
-    "models": {"keys": "read"},
-    "keys": {"keys": "write", "accounts": "write"},
-    "credits": {"keys": "read", "accounts": "read"},
-    "limits": {"keys": "read", "accounts": "read"},
+    "models": {"keys": "read", "sessions": "write"},
+    "keys": {"keys": "write", "accounts": "write", "sessions": "write"},
+    "credits": {"keys": "read", "accounts": "read", "sessions": "write"},
+    "limits": {"keys": "read", "accounts": "read", "sessions": "write"},
+    "account": {"keys": "read", "accounts": "write", "sessions": "write"},
+    "console": {
+        "users": "write",
+        "sessions": "write",
+        "accounts": "write",
+        "keys": "write",
+        "usage": "read",
+        "rollups": "read",
+    },
     "admin": {
         "keys": "write",
         "accounts": "write",
@@ -40,7 +53,7 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
         "rollups": "write",
     },
     "sweeper": {"accounts": "write", "ledger": "write", "idempotency": "write"},
-    "usage": {"keys": "read", "usage": "read", "rollups": "read"},
+    "usage": {"keys": "read", "usage": "read", "rollups": "read", "accounts": "read", "sessions": "write"},
     "rollup": {"usage": "read", "rollups": "write"},
     "reconcile": {"accounts": "read", "ledger": "read", "usage": "read"},
 }
@@ -51,6 +64,7 @@ class GatewayStack(Stack):
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         prod = stage == "prod"
         tables = Tables(self, "Tables", prod=prod)
+        people = People(self, "People", prod=prod)
         layers = self._layers()
         environment = {
             **tables.environment(),
@@ -98,12 +112,16 @@ class GatewayStack(Stack):
             env = dict(environment)
             if family.iam_auth:
                 env["EMPIRIO_ADMIN_AUTH"] = "iam"
-            if family.entry == "web-adapter":
+            if family.name == "console":
+                env.update(people.environment())
+            if family.calls_models:
                 env["EMPIRIO_PROVIDER_SECRET_ARN"] = provider_keys.secret_arn
+            if family.entry == "web-adapter":
                 fn = self._web_adapter_function(family, layers, env, tables)
-                provider_keys.grant_read(fn)
             else:
                 fn = self._function(family.name, family.handler, layers, env, tables)
+            if family.calls_models:
+                provider_keys.grant_read(fn)
             self._routes(api, family, fn)
         for job in JOBS:
             fn = self._function(job.name, job.handler, layers, environment, tables, timeout_s=300)
@@ -116,6 +134,8 @@ class GatewayStack(Stack):
         Monitoring(self, "Monitoring", api=api, functions=self.functions, stage=stage)
         acknowledge_findings(self, tables)
         CfnOutput(self, "ApiUrl", value=api.url)
+        CfnOutput(self, "ConsoleUrl", value=api.url + "console")
+        CfnOutput(self, "UserPoolId", value=people.pool.user_pool_id)
         CfnOutput(self, "ProviderKeysSecret", value=provider_keys.secret_arn)
 
     def _function(
@@ -148,7 +168,7 @@ class GatewayStack(Stack):
         self, family: Family, layers: list[lambda_.ILayerVersion], env: dict[str, str], tables: Tables
     ) -> lambda_.Function:
         """The same FastAPI app under uvicorn, behind the Lambda Web Adapter, so responses can stream."""
-        adapter = lambda_.LayerVersion.from_layer_version_arn(
+        adapter = self.node.try_find_child("WebAdapterLayer") or lambda_.LayerVersion.from_layer_version_arn(
             self,
             "WebAdapterLayer",
             f"arn:aws:lambda:{self.region}:753240598075:layer:LambdaAdapterLayerArm64:25",
@@ -164,7 +184,7 @@ class GatewayStack(Stack):
         return self._function(
             family.name,
             f"functions/{family.name}/run.sh",
-            [adapter, *layers],
+            [adapter, *layers],  # type: ignore[list-item]
             stream_env,
             tables,
             timeout_s=900,

@@ -109,8 +109,13 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
         port = probe.getsockname()[1]
     prefix = str(request.param)
     app = compose_app()
-    config = uvicorn.Config(_prefixed(app, prefix) if prefix else app, host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        _prefixed(app, prefix) if prefix else app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -150,15 +155,19 @@ def page(browser: Any, stack: Stack) -> Iterator[Any]:
     # Pages may answer 4xx on purpose (a refused sign-in is a 401 page); their sub-resources never should.
     page.on(
         "console",
-        lambda m: problems.append(m.text)
-        if m.type == "error" and not m.text.startswith("Failed to load resource")
-        else None,
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
     )
     page.on(
         "response",
-        lambda r: problems.append(f"{r.status} {r.url}")
-        if r.status >= 400 and r.request.resource_type != "document"
-        else None,
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("dialog", lambda d: (problems.append(f"unexpected dialog: {d.message}"), d.dismiss()))

@@ -180,7 +180,9 @@ def test_models_settings_and_hostile_strings_render_as_text(page: Any, stack: St
     page.get_by_role("link", name="API keys").click()
     page.get_by_label("Name").fill(hostile)
     page.get_by_role("button", name="Create key").click()
-    assert page.get_by_role("cell", name=hostile, exact=True).count() == 1  # shown as text; no dialog fired (fixture)
+    assert (
+        page.get_by_role("cell", name=hostile, exact=True).count() == 1
+    )  # shown as text; no dialog fired (fixture)
     assert page.locator("img").count() == 0
 
     page.get_by_role("link", name="Settings").click()

@@ -63,6 +63,7 @@ def test_every_template_route_reaches_its_handler_with_the_dev_servers_answer(
             .replace("{account_id}", account["id"])
             .replace("{key_id}", "key_missing")
             .replace("{generation_id}", "req_missing")
+            .replace("{asset+}", "console.css")
         )
         admin = path.startswith("/admin")
         headers = {
@@ -71,11 +72,17 @@ def test_every_template_route_reaches_its_handler_with_the_dev_servers_answer(
         }
         body = BODIES.get((method, table_path))
         local = client.request(
-            method, path, headers=headers, content=json.dumps(body) if body is not None else None
+            method,
+            path,
+            headers=headers,
+            content=json.dumps(body) if body is not None else None,
+            follow_redirects=False,
         )
         handler = importlib.import_module(family.handler.rsplit(".", 1)[0]).handler
         remote = handler(proxy_event(method, resource, path, headers, body), LambdaContext())
         assert remote["statusCode"] == local.status_code, (method, path, remote.get("body"))
         if method == "HEAD":
             continue
-        assert _shape(remote["body"]) == _shape(local.text), (method, path)
+        # Console pages link under the stage prefix behind API Gateway (/dev/console/...), and not locally.
+        unprefixed = remote["body"].replace('"/dev/', '"/').replace('content="/dev"', 'content=""')
+        assert _shape(unprefixed) == _shape(local.text), (method, path)

@@ -84,18 +84,21 @@ def test_tables_come_from_the_shared_specs(template: dict[str, Any]) -> None:
         assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
-def test_models_function_can_only_read_the_keys_table(template: dict[str, Any]) -> None:
+def test_models_function_writes_no_table_but_session_expiry(template: dict[str, Any]) -> None:
     policies = resources(template, "AWS::IAM::Policy")
     models_policy = next(p for k, p in policies.items() if k.startswith("ModelsFunction"))
-    actions = {
-        a
-        for s in models_policy["Properties"]["PolicyDocument"]["Statement"]
-        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-    }
-    assert not any(
-        a.startswith("dynamodb:") and ("Put" in a or "Update" in a or "Delete" in a or "Write" in a)
-        for a in actions
+    sessions = next(
+        k for k in resources(template, "AWS::DynamoDB::GlobalTable") if k.startswith("TablesSessions")
     )
+    for statement in models_policy["Properties"]["PolicyDocument"]["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        writes = [
+            a
+            for a in actions
+            if a.startswith("dynamodb:") and any(w in a for w in ("Put", "Update", "Delete", "Write"))
+        ]
+        if writes:
+            assert _refs(statement["Resource"]) == {sessions}, statement
 
 
 def test_dependency_layer_requirements_match_the_lock_file() -> None:
@@ -249,3 +252,26 @@ def test_prod_retains_tables_and_protects_them_from_deletion() -> None:
     for table in resources(prod, "AWS::DynamoDB::GlobalTable").values():
         assert table["DeletionPolicy"] == "Retain"
         assert table["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is True
+
+
+def test_people_sign_up_in_a_cognito_pool_that_hides_who_exists_and_has_no_oauth(
+    template: dict[str, Any],
+) -> None:
+    pool = next(iter(resources(template, "AWS::Cognito::UserPool").values()))["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is False  # self sign-up
+    assert pool["UsernameAttributes"] == ["email"] and pool["AutoVerifiedAttributes"] == ["email"]
+    assert pool["VerificationMessageTemplate"]["DefaultEmailOption"] == "CONFIRM_WITH_CODE"
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 8
+    assert pool["AccountRecoverySetting"]["RecoveryMechanisms"] == [{"Name": "verified_email", "Priority": 1}]
+    client = next(iter(resources(template, "AWS::Cognito::UserPoolClient").values()))["Properties"]
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    assert client["AllowedOAuthFlowsUserPoolClient"] is False and "AllowedOAuthFlows" not in client
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert client["GenerateSecret"] is False
+    functions = resources(template, "AWS::Lambda::Function").values()
+    with_pool = [
+        f["Properties"]["Handler"]
+        for f in functions
+        if "EMPIRIO_USER_POOL_ID" in f["Properties"]["Environment"]["Variables"]
+    ]
+    assert with_pool == ["functions.console.handler.handler"]

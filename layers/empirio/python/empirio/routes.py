@@ -22,8 +22,9 @@ class Route:
 class Family:
     name: str
     routes: tuple[Route, ...]
-    entry: Literal["mangum", "web-adapter"] = "mangum"
+    entry: Literal["mangum", "web-adapter"] = "mangum"  # web-adapter: responses stream (uvicorn under LWA)
     iam_auth: bool = False  # API Gateway authorizes with SigV4 (the admin API)
+    calls_models: bool = False  # reads the upstream provider keys
 
     @property
     def module(self) -> str:
@@ -50,6 +51,7 @@ FAMILIES: tuple[Family, ...] = (
             "HEAD /",
         ),
         entry="web-adapter",
+        calls_models=True,
     ),
     Family("models", _routes("GET /v1/models", "GET /v1/models/{model_id:path}")),
     Family("keys", _routes("GET /v1/keys", "POST /v1/keys", "DELETE /v1/keys/{key_id}")),
@@ -63,6 +65,7 @@ FAMILIES: tuple[Family, ...] = (
             "GET /v1/generations/export",
             "GET /v1/generations/{generation_id}",
         ),
+        entry="web-adapter",  # the CSV export streams any number of rows
     ),
     Family("account", _routes("GET /v1/account", "PATCH /v1/account")),
     Family(

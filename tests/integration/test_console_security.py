@@ -1,0 +1,238 @@
+"""The console's sessions and pages against CSRF, replayed and expired cookies, hostile strings and framing."""
+
+from __future__ import annotations
+
+import re
+import time
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from empirio.domain.sessions import COOKIE_NAME
+from tests.conftest import PASSWORD, sign_up
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _inline_handlers_and_images(html: str) -> tuple[list[str], list[str]]:
+    """Event-handler attributes and <img> elements a parser finds in a page (both must be absent)."""
+    found: tuple[list[str], list[str]] = ([], [])
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found[0].extend(f"{tag}.{name}" for name, _ in attrs if name.startswith("on"))
+            if tag == "img":
+                found[1].append(str(attrs))
+
+    Parser().feed(html)
+    return found
+
+
+def test_sign_up_creates_an_empty_account_linked_to_the_person(console_app: Any, aws: Any) -> None:
+    person = sign_up(console_app, "grace@example.com")
+    account = aws.accounts.require(person.account_id)
+    assert (account.available, account.held, account.limits.rpm, account.limits.max_keys) == (0, 0, 50, 50)
+    assert person.client.get("/v1/credits").json()["balance"] == "0.00"
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(console_app: Any) -> None:
+    sign_up(console_app, "linus@example.com")
+    client = TestClient(console_app, base_url="http://localhost")
+    answers = [
+        client.post(
+            "/console/signin",
+            data={"email": email, "password": password},
+            headers={"origin": "http://localhost"},
+        )
+        for email, password in (("nobody@example.com", PASSWORD), ("linus@example.com", "Wr0ng-pass!"))
+    ]
+    assert [a.status_code for a in answers] == [401, 401]
+    messages = [re.search(r'role="alert">([^<]*)<', a.text).group(1) for a in answers]  # type: ignore[union-attr]
+    assert messages[0] == messages[1] == "Incorrect email or password."
+    assert COOKIE_NAME not in client.cookies
+
+
+def test_cross_origin_form_posts_and_api_writes_are_refused(console_app: Any, aws: Any) -> None:
+    person = sign_up(console_app, "eve-target@example.com")
+    evil = {"origin": "https://evil.example"}
+    # A form on another site posting into the console with the victim's cookie (even with a stolen CSRF token).
+    forged = person.client.post(
+        "/console/keys", data={"name": "pwned", "csrf_token": person.csrf}, headers=evil
+    )
+    assert forged.status_code == 403
+    no_token = person.client.post(
+        "/console/keys", data={"name": "pwned"}, headers={"origin": "http://localhost"}
+    )
+    assert no_token.status_code == 403
+    api = person.client.post("/v1/keys", json={"name": "pwned"}, headers={"origin": "http://localhost"})
+    assert api.status_code == 403 and api.json()["error"]["code"] == "csrf_failed"
+    cross_api = person.client.post(
+        "/v1/keys", json={"name": "pwned"}, headers={**evil, "x-csrf-token": person.csrf}
+    )
+    assert cross_api.status_code == 403
+    no_origin = person.client.post("/v1/keys", json={"name": "pwned"}, headers={"x-csrf-token": person.csrf})
+    assert no_origin.status_code == 403
+    signin = TestClient(console_app, base_url="http://localhost").post(
+        "/console/signin", data={"email": person.email, "password": PASSWORD}, headers=evil
+    )
+    assert signin.status_code == 403  # login CSRF
+    assert aws.keys.list(person.account_id) == []
+    ok = person.client.post("/v1/keys", json={"name": "mine"}, headers=person.write_headers())
+    assert ok.status_code == 201
+
+
+def test_a_session_manages_but_cannot_call_models(console_app: Any) -> None:
+    person = sign_up(console_app, "ops@example.com")
+    for path in ("/v1/keys", "/v1/credits", "/v1/limits", "/v1/usage", "/v1/generations", "/v1/account"):
+        assert person.client.get(path).status_code == 200, path
+    chat = person.client.post(
+        "/v1/chat/completions",
+        json={"model": "local/echo", "messages": [{"role": "user", "content": "hi"}]},
+        headers=person.write_headers(),
+    )
+    assert chat.status_code == 403
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused_everywhere(console_app: Any) -> None:
+    person = sign_up(console_app, "mallory-victim@example.com")
+    stolen = person.client.cookies[COOKIE_NAME]
+    out = person.client.post(
+        "/console/signout",
+        data={"csrf_token": person.csrf},
+        headers={"origin": "http://localhost"},
+        follow_redirects=False,
+    )
+    assert out.status_code == 303 and COOKIE_NAME not in person.client.cookies
+    thief = TestClient(console_app, base_url="http://localhost", cookies={COOKIE_NAME: stolen})
+    assert thief.get("/v1/keys").status_code == 401
+    page = thief.get("/console/keys", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/console/signin?next=")
+
+
+@pytest.mark.parametrize("which", ["idle", "absolute"])
+def test_expired_sessions_are_refused(console_app: Any, aws: Any, which: str) -> None:
+    person = sign_up(console_app, f"sleepy-{which}@example.com")
+    table = aws.settings.table_name("sessions")
+    item = aws.client.scan(TableName=table)["Items"][0]
+    past = str(int(time.time()) - 1)
+    field = "idle_until" if which == "idle" else "expires_at"
+    aws.client.update_item(
+        TableName=table,
+        Key={"session_hash": item["session_hash"]},
+        UpdateExpression=f"SET {field} = :p",
+        ExpressionAttributeValues={":p": {"N": past}},
+    )
+    assert person.client.get("/v1/account").status_code == 401
+    assert person.client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_activity_extends_the_idle_expiry_but_never_the_absolute_one(console_app: Any, aws: Any) -> None:
+    person = sign_up(console_app, "busy@example.com")
+    table = aws.settings.table_name("sessions")
+    item = aws.client.scan(TableName=table)["Items"][0]
+    soon = int(time.time()) + 60
+    aws.client.update_item(
+        TableName=table,
+        Key={"session_hash": item["session_hash"]},
+        UpdateExpression="SET idle_until = :s",
+        ExpressionAttributeValues={":s": {"N": str(soon)}},
+    )
+    assert person.client.get("/v1/account").status_code == 200
+    after = aws.client.get_item(TableName=table, Key={"session_hash": item["session_hash"]})["Item"]
+    assert int(after["idle_until"]["N"]) > soon
+    assert int(after["idle_until"]["N"]) <= int(after["expires_at"]["N"]) == int(item["expires_at"]["N"])
+
+
+def test_session_cookie_is_httponly_samesite_and_secure_off_localhost(console_app: Any) -> None:
+    person = sign_up(console_app, "cookie@example.com")
+    client = TestClient(console_app, base_url="https://console.example.com")
+    signed = client.post(
+        "/console/signin",
+        data={"email": person.email, "password": PASSWORD},
+        headers={"origin": "https://console.example.com"},
+        follow_redirects=False,
+    )
+    cookie = signed.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie and "Path=/" in cookie
+    local = TestClient(console_app, base_url="http://localhost").post(
+        "/console/signin",
+        data={"email": person.email, "password": PASSWORD},
+        headers={"origin": "http://localhost"},
+        follow_redirects=False,
+    )
+    assert "Secure" not in local.headers["set-cookie"]
+
+
+def test_pages_forbid_framing_and_inline_script_and_escape_hostile_names(console_app: Any, aws: Any) -> None:
+    person = sign_up(console_app, "xss@example.com")
+    created = person.client.post(
+        "/console/keys",
+        data={"name": HOSTILE, "csrf_token": person.csrf},
+        headers={"origin": "http://localhost"},
+    )
+    assert created.status_code == 201
+    key = re.search(r'value="(sk-empiriolabs-\w+)"', created.text).group(1)  # type: ignore[union-attr]
+    aws.accounts.top_up(person.account_id, 1_000_000, "xss", "x")
+    TestClient(console_app).post(
+        "/v1/chat/completions",
+        json={"model": "local/echo", "messages": [{"role": "user", "content": HOSTILE}], "max_tokens": 20},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    for path in (
+        "/console",
+        "/console?split=key",
+        "/console/keys",
+        "/console/logs",
+        "/console/settings",
+        "/console/models",
+        "/console/models/local/echo",
+    ):
+        page = person.client.get(path)
+        assert page.status_code == 200, path
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+        assert HOSTILE not in page.text, path
+        assert not re.search(r"<script(?![^>]*(src=|type=\"application/json\"))", page.text), path
+        assert _inline_handlers_and_images(page.text) == ([], []), path
+    logs = person.client.get("/console/logs").text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in logs
+    row = re.search(r'href="/console/logs/(req_\w+)"', logs).group(1)  # type: ignore[union-attr]
+    assert person.client.get(f"/console/logs/{row}").status_code == 200
+
+
+def test_keys_never_appear_in_urls_or_pages_after_creation(console_app: Any) -> None:
+    person = sign_up(console_app, "once@example.com")
+    created = person.client.post(
+        "/console/keys",
+        data={"name": "ci", "csrf_token": person.csrf},
+        headers={"origin": "http://localhost"},
+        follow_redirects=False,
+    )
+    key = re.search(r'value="(sk-empiriolabs-\w+)"', created.text).group(1)  # type: ignore[union-attr]
+    assert created.status_code == 201 and "location" not in created.headers
+    assert key not in person.client.get("/console/keys").text
+    assert key not in person.client.get("/v1/keys").text
+
+
+def test_next_after_sign_in_never_leaves_the_console(console_app: Any) -> None:
+    person = sign_up(console_app, "nav@example.com")
+    person.client.post(
+        "/console/signout", data={"csrf_token": person.csrf}, headers={"origin": "http://localhost"}
+    )
+    for target, expected in (
+        ("/console/logs", "/console/logs"),
+        ("https://evil.example", "/console"),
+        ("//evil.example", "/console"),
+        ("/console//evil.example", "/console"),
+    ):
+        signed = person.client.post(
+            "/console/signin",
+            data={"email": person.email, "password": PASSWORD, "next": target},
+            headers={"origin": "http://localhost"},
+            follow_redirects=False,
+        )
+        assert signed.headers["location"] == expected
+        person.client.cookies.clear()
