@@ -12,7 +12,7 @@ from typing import Any
 
 from empirio.settings import Settings
 from empirio.store.tables import TABLES, USAGE
-from empirio_cli import motoindex
+from empirio_cli import motospeed
 
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -57,7 +57,7 @@ def create_tables(client: Any, settings: Settings) -> None:
     """Create every table from its spec (skipping ones that exist)."""
     # Usage records are written once and never changed: their index queries can skip moto's full sort.
     for index in USAGE.indexes:
-        motoindex.accelerate(settings.table_name(USAGE.logical), index.name)
+        motospeed.accelerate(settings.table_name(USAGE.logical), index.name)
     existing = set(client.list_tables().get("TableNames", []))
     for spec in TABLES:
         name = settings.table_name(spec.logical)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from empirio.context import Context
 from empirio.domain.accounts import Account
 from empirio.domain.money import format_usd
-from empirio.domain.usage import HOUR, Totals, hour_of, iso_hour, percentile, zone
+from empirio.domain.usage import HOUR, Totals, hour_of, iso_hour, zone
 from functions.usage import service as usage_service
 
 DAY = 86400
@@ -103,22 +103,19 @@ def dashboard(context: Context, account: Account, split: str, now: int) -> dict[
 
 
 def latency_by_model(context: Context, account_id: str, now: int) -> list[dict[str, Any]]:
-    latencies: dict[str, list[int]] = {}
-    ttfts: dict[str, list[int]] = {}
-    for record in context.usage.records_for_account(account_id, now - DAY, now + 1):
-        if record.get("latency_ms") is not None:
-            latencies.setdefault(record["model"], []).append(int(record["latency_ms"]))
-        if record.get("ttft_ms") is not None:
-            ttfts.setdefault(record["model"], []).append(int(record["ttft_ms"]))
+    """p50/p95 latency and p50 time to first token per model over the last 24 hours, from the same rollups and
+    records as usage (histograms: values are interpolated inside fixed buckets)."""
+    groups = usage_service.grouped(context.usage, account_id, now - DAY, now + 1, ("model",))
     return [
         {
             "model": model,
-            "requests": len(values),
-            "p50": percentile(values, 50),
-            "p95": percentile(values, 95),
-            "ttft_p50": percentile(ttfts.get(model, []), 50),
+            "requests": totals.requests,
+            "p50": totals.latency.percentile(50),
+            "p95": totals.latency.percentile(95),
+            "ttft_p50": totals.ttft.percentile(50),
         }
-        for model, values in sorted(latencies.items())
+        for (model,), totals in sorted(groups.items())
+        if totals.latency.total
     ]
 
 

@@ -56,7 +56,7 @@ def grouped(
             if int(row["hour"]) not in wanted:
                 continue
             key = group_key(row["model"], row.get("key_id", ""), int(row["hour"]), group_by, tz)
-            groups.setdefault(key, Totals()).add(Totals.from_row(row))
+            groups.setdefault(key, Totals()).add(row["totals"])
     for a, b in raw_ranges:
         for record in store.records_for_account(account_id, a, b):
             created = int(record["created_at"])

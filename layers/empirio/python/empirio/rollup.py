@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from empirio.domain.usage import HOUR, hour_of, rollup_rows
+from empirio.domain.usage import HOUR, Totals, hour_of, rollup_rows
 from empirio.store.usage import UsageStore
 
 WINDOW_HOURS = 24
@@ -28,10 +28,11 @@ def run_rollup(store: UsageStore, now: int | None = None, window_hours: int = WI
     open_hour = hour_of(now)
     rows = 0
     for hour in range(open_hour - window_hours * HOUR, open_hour, HOUR):
-        for (account_id, row_hour, model, key_id), totals in rollup_rows(
-            store.records_for_hour(hour)
-        ).items():
-            store.put_rollup(account_id, row_hour, model, key_id, totals)
-            rows += 1
+        per_account: dict[str, dict[tuple[str, str], Totals]] = {}
+        for (account_id, _, model, key_id), totals in rollup_rows(store.records_for_hour(hour)).items():
+            per_account.setdefault(account_id, {})[(model, key_id)] = totals
+        for account_id, cells in per_account.items():
+            store.put_rollup(account_id, hour, cells)
+            rows += len(cells)
     store.set_watermark(open_hour)
     return RollupReport(hours=window_hours, rows=rows, watermark=open_hour)

@@ -7,12 +7,15 @@ Rollups and the raw-record path of GET /v1/usage use the same functions, so thei
 from __future__ import annotations
 
 import itertools
+import json
 import zlib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from empirio.domain.histogram import Histogram
 
 HOUR = 3600
 HOUR_SHARDS = 8  # the by_hour index partition is spread over this many keys per hour
@@ -49,27 +52,63 @@ class Totals:
     reasoning_tokens: int = 0
     cost: int = 0  # micro-USD charged
     last_at: int = 0  # epoch seconds of the group's latest request (0: none)
+    latency: Histogram = field(default_factory=Histogram)  # total latency, ms
+    ttft: Histogram = field(default_factory=Histogram)  # time to first token of streamed requests, ms
 
     def add_record(self, record: dict[str, Any]) -> None:
         self.requests += 1
         for name in TOTAL_FIELDS[1:]:
             setattr(self, name, getattr(self, name) + int(record.get(name) or 0))
         self.last_at = max(self.last_at, int(record.get("created_at") or 0))
+        if record.get("latency_ms") is not None:
+            self.latency.add_value(int(record["latency_ms"]))
+        if record.get("ttft_ms") is not None:
+            self.ttft.add_value(int(record["ttft_ms"]))
 
     def add(self, other: Totals) -> None:
         for name in TOTAL_FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.last_at = max(self.last_at, other.last_at)
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Totals:
-        """A rollup row's totals (rows written before ``last_at`` existed count their hour's start)."""
-        totals = cls(**{f: int(row.get(f, 0)) for f in TOTAL_FIELDS})
-        totals.last_at = int(row.get("last_at") or row.get("hour") or 0)
-        return totals
+        self.latency.add(other.latency)
+        self.ttft.add(other.ttft)
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        """The summed fields (what the usage API shows)."""
+        return {name: getattr(self, name) for name in TOTAL_FIELDS}
+
+    def pack(self) -> list[Any]:
+        return [
+            *(getattr(self, f) for f in TOTAL_FIELDS),
+            self.last_at,
+            self.latency.pack(),
+            self.ttft.pack(),
+        ]
+
+    @classmethod
+    def unpack(cls, values: list[Any]) -> Totals:
+        sums = dict(zip(TOTAL_FIELDS, (int(v) for v in values[: len(TOTAL_FIELDS)]), strict=True))
+        rest = values[len(TOTAL_FIELDS) :]
+        return cls(
+            **sums, last_at=int(rest[0]), latency=Histogram.unpack(rest[1]), ttft=Histogram.unpack(rest[2])
+        )
+
+
+_CELL = "\u001f"  # between model and key id in a packed rollup (neither can contain it)
+
+
+def pack_cells(cells: dict[tuple[str, str], Totals]) -> str:
+    """One account-hour's totals per (model, key) as compact JSON: one small item instead of one per pair."""
+    return json.dumps(
+        {f"{m}{_CELL}{k}": t.pack() for (m, k), t in sorted(cells.items())}, separators=(",", ":")
+    )
+
+
+def unpack_cells(text: str) -> dict[tuple[str, str], Totals]:
+    cells = {}
+    for name, values in json.loads(text).items():
+        model, _, key_id = name.partition(_CELL)
+        cells[(model, key_id)] = Totals.unpack(values)
+    return cells
 
 
 def zone(name: str) -> ZoneInfo:
@@ -159,7 +198,7 @@ def split_range(
 
     for a, b in itertools.pairwise(points):
         first = hour_of(a + HOUR - 1)
-        last = min(hour_of(b), watermark)
+        last = min(hour_of(b), hour_of(watermark))
         if last > first:
             add_raw(a, first)
             hours.extend(range(first, last, HOUR))
@@ -191,12 +230,3 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown group_by {unknown}; allowed: {', '.join(GROUPS)}")
     return groups
-
-
-def percentile(values: list[int], q: float) -> int | None:
-    """The nearest-rank ``q`` percentile (0 < q ≤ 100) of ``values``; None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100)
-    return ordered[int(rank) - 1]
