@@ -42,20 +42,20 @@ def grouped(
     group_by: tuple[str, ...],
     tz: ZoneInfo = UTC_ZONE,
 ) -> dict[tuple[str, ...], Totals]:
-    """Totals over [start, end) per group, days in ``tz``. Whole rolled-up hours that do not straddle a day
-    boundary are read from rollups; everything else (partial hours, hours cut by a local midnight, hours not
-    rolled up yet) from the raw records, so each record counts exactly once and the groups sum to the total."""
+    """Totals over [start, end) per group, days in ``tz``. Whole rolled-up quarter hours (local midnights fall
+    between them) are read from rollups; everything else (the range's partial quarters, hours not rolled up yet)
+    from the raw records, so each record counts exactly once and the groups sum to the total."""
     if end <= start:
         raise InvalidRequestError("'end' must be after 'start'.", param="end")
     cuts = day_starts(start, end, tz) if "day" in group_by else []
-    hours, raw_ranges = split_range(start, end, cuts, store.watermark())
+    quarters, raw_ranges = split_range(start, end, cuts, store.watermark())
     groups: dict[tuple[str, ...], Totals] = {}
-    if hours:
-        wanted = set(hours)
-        for row in store.rollups_for_account(account_id, hours[0], hours[-1] + HOUR):
-            if int(row["hour"]) not in wanted:
+    if quarters:
+        wanted = set(quarters)
+        for row in store.rollups_for_account(account_id, hour_of(quarters[0]), hour_of(quarters[-1]) + HOUR):
+            if row["quarter"] not in wanted:
                 continue
-            key = group_key(row["model"], row.get("key_id", ""), int(row["hour"]), group_by, tz)
+            key = group_key(row["model"], row["key_id"], row["hour"], group_by, tz, row["quarter"])
             groups.setdefault(key, Totals()).add(row["totals"])
     for a, b in raw_ranges:
         for record in store.records_for_account(account_id, a, b):

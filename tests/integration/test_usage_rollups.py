@@ -79,7 +79,7 @@ def test_rollups_always_equal_the_sum_of_the_raw_records(rows: list[Any], gaps: 
             stored = {}
             for account in ("acct_a", "acct_b"):
                 for row in store.rollups_for_account(account, 0, report.watermark):
-                    stored[(account, row["hour"], row["model"], row["key_id"])] = row["totals"]
+                    stored[(account, row["quarter"], row["model"], row["key_id"])] = row["totals"]
             assert stored == expected
             if run < len(gaps):
                 now += gaps[run]

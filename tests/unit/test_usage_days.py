@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from empirio.domain.histogram import BUCKETS_MS, Histogram
-from empirio.domain.usage import HOUR, day_starts, iso_day, split_range, zone
+from empirio.domain.usage import HOUR, QUARTER, day_starts, iso_day, split_range, zone
 
 T0 = 1_790_000_000  # 2026-09-21
 ZONES = ["UTC", "Asia/Kolkata", "America/Los_Angeles", "Asia/Kathmandu", "Australia/Lord_Howe"]
@@ -21,20 +21,20 @@ ZONES = ["UTC", "Asia/Kolkata", "America/Los_Angeles", "Asia/Kathmandu", "Austra
     watermark_offset=st.integers(-86400, 50 * 86400),
     name=st.sampled_from(ZONES),
 )
-def test_every_second_is_read_exactly_once_and_no_rolled_hour_straddles_a_local_midnight(
+def test_every_second_is_read_exactly_once_and_no_rolled_cell_straddles_a_local_midnight(
     start: int, length: int, watermark_offset: int, name: str
 ) -> None:
     end = start + length
     tz = zone(name)
     cuts = day_starts(start, end, tz)
-    hours, raw = split_range(start, end, cuts, T0 + watermark_offset)
-    pieces = sorted([(h, h + HOUR) for h in hours] + raw)
+    quarters, raw = split_range(start, end, cuts, T0 + watermark_offset)
+    pieces = sorted([(q, q + QUARTER) for q in quarters] + raw)
     assert pieces[0][0] == start and pieces[-1][1] == end
     assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))  # no gap, no overlap
-    for hour in hours:
-        assert hour % HOUR == 0 and hour + HOUR <= T0 + watermark_offset
-        assert iso_day(hour, tz) == iso_day(hour + HOUR - 1, tz)
-        assert not any(hour < cut < hour + HOUR for cut in cuts)
+    for quarter in quarters:
+        assert quarter % QUARTER == 0 and quarter + QUARTER <= T0 + watermark_offset
+        assert iso_day(quarter, tz) == iso_day(quarter + QUARTER - 1, tz)
+        assert not any(quarter < cut < quarter + QUARTER for cut in cuts)
 
 
 def test_local_midnights_follow_the_zone_including_half_hour_offsets() -> None:

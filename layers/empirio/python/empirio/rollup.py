@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from empirio.domain.usage import HOUR, Totals, hour_of, rollup_rows
+from empirio.domain.usage import HOUR, Cell, Totals, hour_of, rollup_rows
 from empirio.store.usage import UsageStore
 
 WINDOW_HOURS = 24
@@ -28,9 +28,9 @@ def run_rollup(store: UsageStore, now: int | None = None, window_hours: int = WI
     open_hour = hour_of(now)
     rows = 0
     for hour in range(open_hour - window_hours * HOUR, open_hour, HOUR):
-        per_account: dict[str, dict[tuple[str, str], Totals]] = {}
-        for (account_id, _, model, key_id), totals in rollup_rows(store.records_for_hour(hour)).items():
-            per_account.setdefault(account_id, {})[(model, key_id)] = totals
+        per_account: dict[str, dict[Cell, Totals]] = {}
+        for (account_id, quarter, model, key_id), totals in rollup_rows(store.records_for_hour(hour)).items():
+            per_account.setdefault(account_id, {})[(quarter, model, key_id)] = totals
         for account_id, cells in per_account.items():
             store.put_rollup(account_id, hour, cells)
             rows += len(cells)

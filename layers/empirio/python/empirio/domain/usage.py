@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from empirio.domain.histogram import Histogram
 
 HOUR = 3600
+# Rollups keep 15-minute cells (inside hourly items): every UTC offset in use is a multiple of 15 minutes, so a
+# local midnight never cuts a cell and days in any zone come from rollups.
+QUARTER = 900
 HOUR_SHARDS = 8  # the by_hour index partition is spread over this many keys per hour
 GROUPS = ("model", "key", "day", "hour")
 TOTAL_FIELDS = (
@@ -32,6 +35,10 @@ TOTAL_FIELDS = (
 
 def hour_of(timestamp: int) -> int:
     return timestamp - timestamp % HOUR
+
+
+def quarter_of(timestamp: int) -> int:
+    return timestamp - timestamp % QUARTER
 
 
 def hour_shard(timestamp: int, request_id: str) -> str:
@@ -93,21 +100,23 @@ class Totals:
         )
 
 
-_CELL = "\u001f"  # between model and key id in a packed rollup (neither can contain it)
+_CELL = "\u001f"  # between the parts of a packed cell's name (no model or key id contains it)
+Cell = tuple[int, str, str]  # (quarter start, model, key id)
 
 
-def pack_cells(cells: dict[tuple[str, str], Totals]) -> str:
-    """One account-hour's totals per (model, key) as compact JSON: one small item instead of one per pair."""
+def pack_cells(hour: int, cells: dict[Cell, Totals]) -> str:
+    """One account-hour's totals per quarter, model and key as compact JSON: one small item, not one per cell."""
     return json.dumps(
-        {f"{m}{_CELL}{k}": t.pack() for (m, k), t in sorted(cells.items())}, separators=(",", ":")
+        {f"{(q - hour) // QUARTER}{_CELL}{m}{_CELL}{k}": t.pack() for (q, m, k), t in sorted(cells.items())},
+        separators=(",", ":"),
     )
 
 
-def unpack_cells(text: str) -> dict[tuple[str, str], Totals]:
+def unpack_cells(hour: int, text: str) -> dict[Cell, Totals]:
     cells = {}
     for name, values in json.loads(text).items():
-        model, _, key_id = name.partition(_CELL)
-        cells[(model, key_id)] = Totals.unpack(values)
+        offset, model, key_id = name.split(_CELL)
+        cells[(hour + int(offset) * QUARTER, model, key_id)] = Totals.unpack(values)
     return cells
 
 
@@ -168,7 +177,8 @@ def group_key(
     tz: ZoneInfo = UTC_ZONE,
     at: int | None = None,
 ) -> tuple[str, ...]:
-    """The group of a record (``at`` its time) or of a rollup row (its hour, which never straddles a day cut)."""
+    """The group of a record or rollup cell: ``hour`` its UTC hour, ``at`` its time (a cell's start; it never
+    straddles a day cut)."""
     when = hour if at is None else at
     values = {"model": model, "key": key_id, "day": iso_day(when, tz), "hour": iso_hour(hour, tz)}
     return tuple(values[g] for g in group_by)
@@ -177,15 +187,15 @@ def group_key(
 def split_range(
     start: int, end: int, cuts: Iterable[int], watermark: int
 ) -> tuple[list[int], list[tuple[int, int]]]:
-    """Which parts of [start, end) to read from hourly rollups and which from raw records.
+    """Which parts of [start, end) to read from rollups and which from raw records.
 
-    The range is cut at ``cuts`` (local midnights when grouping by day) so no rolled-up hour straddles a group
-    boundary; inside each piece, whole hours before the rollup ``watermark`` come from rollups (returned as hour
-    starts) and the rest from raw records (returned as merged [a, b) ranges). Each second of the range is in
-    exactly one of the two, so the groups sum to the range total.
+    The range is cut at ``cuts`` (local midnights when grouping by day, multiples of 15 minutes) so no rolled-up
+    cell straddles a group boundary; inside each piece, whole quarter hours before the rollup ``watermark`` (an
+    hour) come from rollups (returned as quarter starts) and the rest from raw records (returned as merged
+    [a, b) ranges). Each second of the range is in exactly one of the two, so the groups sum to the range total.
     """
     points = sorted({start, end, *(c for c in cuts if start < c < end)})
-    hours: list[int] = []
+    quarters: list[int] = []
     raw: list[tuple[int, int]] = []
 
     def add_raw(a: int, b: int) -> None:
@@ -197,24 +207,24 @@ def split_range(
             raw.append((a, b))
 
     for a, b in itertools.pairwise(points):
-        first = hour_of(a + HOUR - 1)
-        last = min(hour_of(b), hour_of(watermark))
+        first = quarter_of(a + QUARTER - 1)
+        last = min(quarter_of(b), hour_of(watermark))
         if last > first:
             add_raw(a, first)
-            hours.extend(range(first, last, HOUR))
+            quarters.extend(range(first, last, QUARTER))
             add_raw(last, b)
         else:
             add_raw(a, b)
-    return hours, raw
+    return quarters, raw
 
 
 def rollup_rows(records: Iterable[dict[str, Any]]) -> dict[tuple[str, int, str, str], Totals]:
-    """(account, hour, model, key) → totals: what the rollup stores for the records of closed hours."""
+    """(account, quarter hour, model, key) → totals: what the rollup stores for the records of closed hours."""
     rows: dict[tuple[str, int, str, str], Totals] = {}
     for record in records:
         key = (
             record["account_id"],
-            hour_of(int(record["created_at"])),
+            quarter_of(int(record["created_at"])),
             record["model"],
             record.get("key_id", ""),
         )

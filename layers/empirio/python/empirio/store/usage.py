@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from empirio.domain.usage import Totals, hour_shards, pack_cells, unpack_cells
+from empirio.domain.usage import Cell, Totals, hour_shards, pack_cells, unpack_cells
 from empirio.store.dynamo import call, from_item, to_item, values
 
 WATERMARK_KEY = {"account_id": "__rollup__", "bucket": "watermark"}
@@ -101,14 +101,19 @@ class UsageStore:
             )
         return records
 
-    def put_rollup(self, account_id: str, hour: int, cells: dict[tuple[str, str], Totals]) -> None:
-        """Overwrite one account-hour's rollup (every model and key in one item): recomputed from all the hour's
-        records, so re-running changes nothing."""
-        item = {"account_id": account_id, "bucket": f"{hour:012d}", "hour": hour, "cells": pack_cells(cells)}
+    def put_rollup(self, account_id: str, hour: int, cells: dict[Cell, Totals]) -> None:
+        """Overwrite one account-hour's rollup (every quarter, model and key in one item): recomputed from all
+        the hour's records, so re-running changes nothing."""
+        item = {
+            "account_id": account_id,
+            "bucket": f"{hour:012d}",
+            "hour": hour,
+            "cells": pack_cells(hour, cells),
+        }
         call(self._db.put_item, TableName=self._rollups, Item=to_item(item))
 
     def rollups_for_account(self, account_id: str, start_hour: int, end_hour: int) -> list[dict[str, Any]]:
-        """Rollup rows of hours in [start_hour, end_hour): one per hour, model and key, with its ``totals``."""
+        """Rollup cells of hours in [start_hour, end_hour): one per quarter hour, model and key, with ``totals``."""
         rows = []
         for item in self._query_all(
             TableName=self._rollups,
@@ -118,10 +123,12 @@ class UsageStore:
             ),
             ConsistentRead=True,
         ):
-            for (model, key_id), totals in unpack_cells(item.get("cells") or "{}").items():
+            hour = int(item["hour"])
+            for (quarter, model, key_id), totals in unpack_cells(hour, item.get("cells") or "{}").items():
                 rows.append(
                     {
-                        "hour": int(item["hour"]),
+                        "hour": hour,
+                        "quarter": quarter,
                         "model": model,
                         "key_id": key_id,
                         **totals.as_dict(),
