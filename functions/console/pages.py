@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from empirio.context import Context
 from empirio.domain.accounts import Account
@@ -140,10 +141,9 @@ def key_activity(context: Context, account: Account, now: int) -> dict[str, dict
     return activity
 
 
+@cache
 def common_zones() -> list[str]:
     """The time zones the settings form suggests (any IANA name is accepted)."""
-    from zoneinfo import available_timezones
-
     return [
         *sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))),
         "UTC",
