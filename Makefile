@@ -11,7 +11,14 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # Boto3 and its dependencies come with the Lambda runtime; keeping them out keeps the layer small.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
 
-.PHONY: uv install dev test lint synth deploy requirements bench clean vendor
+.PHONY: uv install dev test lint synth deploy requirements bench clean vendor browser
+
+# The browser tests drive Debian's chromium (Playwright cannot download browsers here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq chromium >/dev/null 2>&1 \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@chromium --version
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -39,6 +46,7 @@ requirements: | uv
 
 bench: install
 	$(RUN) python -m bench.run
+	$(RUN) python -m bench.console
 
 synth: install
 	$(CDK) synth --quiet -c stage=$(STAGE)

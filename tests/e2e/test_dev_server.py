@@ -8,7 +8,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
+import httpx2 as httpx
 import openai
 import pytest
 
@@ -20,7 +22,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dev_server() -> Iterator[dict[str, str]]:
+def dev_server() -> Iterator[dict[str, Any]]:
     port = _free_port()
     env = {**os.environ, "EMPIRIO_ADMIN_TOKEN": "e2e-admin-token", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -31,7 +33,7 @@ def dev_server() -> Iterator[dict[str, str]]:
         env=env,
     )
     assert process.stdout is not None
-    printed: dict[str, str] = {}
+    printed: dict[str, Any] = {}
     deadline = time.monotonic() + 60
     for line in process.stdout:
         if match := re.match(r"\s+(base URL|API key|admin token):\s+(\S+)", line):
@@ -39,8 +41,13 @@ def dev_server() -> Iterator[dict[str, str]]:
         if "Uvicorn running" in line or "Application startup complete" in line or time.monotonic() > deadline:
             break
     # Keep draining the server's output so its access log can never fill the pipe and block it.
-    drain = threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True)  # type: ignore[union-attr]
+    outbox: list[str] = []
+    drain = threading.Thread(
+        target=lambda: [outbox.append(line) for line in process.stdout if line.startswith("outbox:")],  # type: ignore[union-attr]
+        daemon=True,
+    )
     drain.start()
+    printed["outbox"] = outbox  # type: ignore[assignment]
     try:
         yield printed
     finally:
@@ -101,3 +108,21 @@ def test_anthropic_sdk_streams_an_echo_over_http(dev_server: dict[str, str]) -> 
     assert text == "hello from anthropic"
     credits = sdk.get("/v1/credits", cast_to=object)  # the echo was priced: credits moved
     assert credits["balance"] != "10.00"  # type: ignore[index]
+
+
+def test_sign_up_on_the_console_prints_the_code_as_an_outbox_line(dev_server: dict[str, Any]) -> None:
+    origin = dev_server["base URL"].removesuffix("/v1")
+    signup = httpx.post(
+        f"{origin}/console/signup",
+        data={"email": "dev-user@example.com", "password": "Corr3ct-horse!"},
+        headers={"origin": origin},
+    )
+    assert signup.status_code == 200 and "Verification code" in signup.text
+    deadline = time.monotonic() + 5
+    while not dev_server["outbox"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    line = dev_server["outbox"][0]
+    assert re.match(
+        r"outbox: to=dev-user@example\.com subject='Verify your EmpirioLabs email' code=\d{6}$", line
+    )
+    assert httpx.get(f"{origin}/console", follow_redirects=False).status_code == 303
