@@ -106,7 +106,7 @@ def dashboard(context: Context, account: Account, split: str, now: int) -> dict[
 def latency_by_model(context: Context, account_id: str, now: int) -> list[dict[str, Any]]:
     """p50/p95 latency and p50 time to first token per model over the last 24 hours, from the same rollups and
     records as usage (histograms: values are interpolated inside fixed buckets)."""
-    groups = usage_service.grouped(context.usage, account_id, now - DAY, now + 1, ("model",))
+    groups = usage_service.grouped(context.usage, account_id, now - DAY, now + 1, ("model",), latency=True)
     return [
         {
             "model": model,

@@ -41,10 +41,12 @@ def grouped(
     end: int,
     group_by: tuple[str, ...],
     tz: ZoneInfo = UTC_ZONE,
+    latency: bool = False,
 ) -> dict[tuple[str, ...], Totals]:
     """Totals over [start, end) per group, days in ``tz``. Whole rolled-up quarter hours (local midnights fall
     between them) are read from rollups; everything else (the range's partial quarters, hours not rolled up yet)
-    from the raw records, so each record counts exactly once and the groups sum to the total."""
+    from the raw records, so each record counts exactly once and the groups sum to the total. ``latency`` also
+    merges the latency histograms."""
     if end <= start:
         raise InvalidRequestError("'end' must be after 'start'.", param="end")
     cuts = day_starts(start, end, tz) if "day" in group_by else []
@@ -52,10 +54,14 @@ def grouped(
     groups: dict[tuple[str, ...], Totals] = {}
     if quarters:
         wanted = set(quarters)
-        for row in store.rollups_for_account(account_id, hour_of(quarters[0]), hour_of(quarters[-1]) + HOUR):
+        rows = store.rollups_for_account(
+            account_id, hour_of(quarters[0]), hour_of(quarters[-1]) + HOUR, latency
+        )
+        labels: dict[int, tuple[str, str]] = {}
+        for row in rows:
             if row["quarter"] not in wanted:
                 continue
-            key = group_key(row["model"], row["key_id"], row["hour"], group_by, tz, row["quarter"])
+            key = group_key(row["model"], row["key_id"], row["hour"], group_by, tz, row["quarter"], labels)
             groups.setdefault(key, Totals()).add(row["totals"])
     for a, b in raw_ranges:
         for record in store.records_for_account(account_id, a, b):

@@ -39,7 +39,8 @@ class Histogram:
         self.counts[bisect.bisect_left(BUCKETS_MS, ms)] += 1
 
     def add(self, other: Histogram) -> None:
-        self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
+        if any(other.counts):
+            self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
 
     @property
     def total(self) -> int:

@@ -92,12 +92,16 @@ class Totals:
         ]
 
     @classmethod
-    def unpack(cls, values: list[Any]) -> Totals:
-        sums = dict(zip(TOTAL_FIELDS, (int(v) for v in values[: len(TOTAL_FIELDS)]), strict=True))
+    def unpack(cls, values: list[Any], latency: bool = True) -> Totals:
+        """A packed cell; ``latency=False`` leaves the histograms empty (cheaper when only sums are wanted)."""
+        totals = cls()
+        for name, value in zip(TOTAL_FIELDS, values, strict=False):
+            setattr(totals, name, int(value))
         rest = values[len(TOTAL_FIELDS) :]
-        return cls(
-            **sums, last_at=int(rest[0]), latency=Histogram.unpack(rest[1]), ttft=Histogram.unpack(rest[2])
-        )
+        totals.last_at = int(rest[0])
+        if latency:
+            totals.latency, totals.ttft = Histogram.unpack(rest[1]), Histogram.unpack(rest[2])
+        return totals
 
 
 _CELL = "\u001f"  # between the parts of a packed cell's name (no model or key id contains it)
@@ -112,11 +116,11 @@ def pack_cells(hour: int, cells: dict[Cell, Totals]) -> str:
     )
 
 
-def unpack_cells(hour: int, text: str) -> dict[Cell, Totals]:
+def unpack_cells(hour: int, text: str, latency: bool = True) -> dict[Cell, Totals]:
     cells = {}
     for name, values in json.loads(text).items():
         offset, model, key_id = name.split(_CELL)
-        cells[(hour + int(offset) * QUARTER, model, key_id)] = Totals.unpack(values)
+        cells[(hour + int(offset) * QUARTER, model, key_id)] = Totals.unpack(values, latency)
     return cells
 
 
@@ -167,11 +171,16 @@ def group_key(
     group_by: tuple[str, ...],
     tz: ZoneInfo = UTC_ZONE,
     at: int | None = None,
+    labels: dict[int, tuple[str, str]] | None = None,
 ) -> tuple[str, ...]:
     """The group of a record or rollup cell: ``hour`` its UTC hour, ``at`` its time (a cell's start; it never
-    straddles a day cut)."""
+    straddles a day cut). ``labels`` memoizes the day and hour labels of each time across calls."""
     when = hour if at is None else at
-    values = {"model": model, "key": key_id, "day": iso_day(when, tz), "hour": iso_hour(hour, tz)}
+    if labels is None:
+        day, hour_label = iso_day(when, tz), iso_hour(hour, tz)
+    else:
+        day, hour_label = labels.get(when) or labels.setdefault(when, (iso_day(when, tz), iso_hour(hour, tz)))
+    values = {"model": model, "key": key_id, "day": day, "hour": hour_label}
     return tuple(values[g] for g in group_by)
 
 

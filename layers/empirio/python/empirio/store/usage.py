@@ -112,7 +112,9 @@ class UsageStore:
         }
         call(self._db.put_item, TableName=self._rollups, Item=to_item(item))
 
-    def rollups_for_account(self, account_id: str, start_hour: int, end_hour: int) -> list[dict[str, Any]]:
+    def rollups_for_account(
+        self, account_id: str, start_hour: int, end_hour: int, latency: bool = True
+    ) -> list[dict[str, Any]]:
         """Rollup cells of hours in [start_hour, end_hour): one per quarter hour, model and key, with ``totals``."""
         rows = []
         for item in self._query_all(
@@ -124,7 +126,9 @@ class UsageStore:
             ConsistentRead=True,
         ):
             hour = int(item["hour"])
-            for (quarter, model, key_id), totals in unpack_cells(hour, item.get("cells") or "{}").items():
+            for (quarter, model, key_id), totals in unpack_cells(
+                hour, item.get("cells") or "{}", latency
+            ).items():
                 rows.append(
                     {
                         "hour": hour,
