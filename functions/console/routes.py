@@ -58,7 +58,7 @@ def logs(
     account = context.accounts.require(session.account_id)
     tz = pages.account_zone(account)
     now = int(time.time())
-    error = None
+    error, start_s, end_s = None, 0, now + 1
     try:
         start_s = now - RANGES[range] if range in RANGES else parse_time(start or None, "start", 0)
         end_s = parse_time(end or None, "end", now + 1)
@@ -82,6 +82,10 @@ def logs(
         if v
     }
     rows = [{**row, "time": local_time(row.get("created_at"), tz)} for row in listing["data"]]
+    # The export (a public API route) takes the same filters, with the time range as epoch seconds.
+    export = {k: v for k, v in {"model": model, "key_id": key_id, "status": status}.items() if v}
+    if range in RANGES or start or end:
+        export.update(start=str(start_s), end=str(end_s))
     return page(
         request,
         "logs.html",
@@ -90,6 +94,7 @@ def logs(
         rows=rows,
         listing=listing,
         query=query,
+        export=export,
         after=after,
         error=error,
         models=sorted(m.id for m in context.catalog.models),

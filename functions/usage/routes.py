@@ -42,6 +42,7 @@ def get_usage(
     end: str | None = None,
     group_by: str | None = None,
     tz: str | None = None,
+    latency: bool = False,
     limit: int = Query(default=100, ge=1, le=1000),
     after: int = Query(default=0, ge=0),
     principal: Principal = manage,
@@ -59,6 +60,7 @@ def get_usage(
         service.parse_time(end, "end", now + 1),
         groups,
         **({"tz": zone_} if zone_ else {}),
+        latency=latency,
     )
     page = body["data"][after : after + limit]
     body["next"] = after + limit if after + limit < len(body["data"]) else None

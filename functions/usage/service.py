@@ -80,15 +80,16 @@ def usage(
     end: int,
     group_by: tuple[str, ...],
     tz: ZoneInfo = UTC_ZONE,
+    latency: bool = False,
 ) -> dict[str, Any]:
-    """GET /v1/usage's body: the groups sorted, and their total."""
-    groups = grouped(store, account_id, start, end, group_by, tz)
+    """GET /v1/usage's body: the groups sorted, and their total; with ``latency``, percentiles per group."""
+    groups = grouped(store, account_id, start, end, group_by, tz, latency)
     total = Totals()
     data = []
     for key in sorted(groups):
         totals = groups[key]
         total.add(totals)
-        data.append({**dict(zip(_labels(group_by), key, strict=True)), **_view(totals)})
+        data.append({**dict(zip(_labels(group_by), key, strict=True)), **_view(totals, latency)})
     return {
         "object": "usage",
         "start": start,
@@ -96,7 +97,7 @@ def usage(
         "group_by": list(group_by),
         "timezone": tz.key,
         "data": data,
-        "totals": _view(total),
+        "totals": _view(total, latency),
     }
 
 
@@ -104,5 +105,13 @@ def _labels(group_by: tuple[str, ...]) -> list[str]:
     return ["key_id" if g == "key" else g for g in group_by]
 
 
-def _view(totals: Totals) -> dict[str, Any]:
-    return {**totals.as_dict(), "cost": format_usd(totals.cost), "last_at": totals.last_at or None}
+def _view(totals: Totals, latency: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        **totals.as_dict(),
+        "cost": format_usd(totals.cost),
+        "last_at": totals.last_at or None,
+    }
+    if latency:  # interpolated inside fixed histogram buckets (empirio.domain.histogram)
+        for name, hist in (("latency_ms", totals.latency), ("ttft_ms", totals.ttft)):
+            view[name] = {"p50": hist.percentile(50), "p95": hist.percentile(95)}
+    return view

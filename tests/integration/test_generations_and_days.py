@@ -143,3 +143,19 @@ def test_dashboard_figures_agree_with_the_usage_api_to_the_micro_dollar(console_
         ).json()["totals"]
         row = re.search(rf"<th scope=\"row\">{label}</th><td[^>]*>\$([0-9.]+)</td>", page)
         assert row and row.group(1) == api["cost"], label
+
+
+def test_usage_latency_percentiles_are_the_dashboards(console_app: Any, aws: Any) -> None:
+    person = sign_up(console_app, "latency@example.com")
+    now = int(time.time())
+    _seed(aws, person.account_id, 600, now - DAY + 5, now)
+    run_rollup(aws.usage, now, window_hours=25)
+    api = person.client.get(
+        "/v1/usage", params={"start": now - DAY, "end": now + 1, "group_by": "model", "latency": "true"}
+    ).json()
+    page = person.client.get("/console").text
+    for row in api["data"]:
+        p50, p95 = row["latency_ms"]["p50"], row["latency_ms"]["p95"]
+        assert 200 <= p50 <= p95 <= 10_000  # the seeded latencies lie in 200-9000 ms; buckets end at 10 s
+        assert f'<code>{row["model"]}</code></td><td class="num">{row["requests"]:,}</td>' in page
+        assert f'≈ {p50:,} ms</td><td class="num">≈ {p95:,} ms' in page
