@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,29 +69,44 @@ def get_usage(
     return body
 
 
-@router.get("/v1/generations")
-def list_generations(
+@dataclass(frozen=True)
+class GenerationQuery:
+    """The time range and filters the generations list and its export share."""
+
+    start: int
+    end: int
+    filters: dict[str, str]
+
+
+def generation_query(
     start: str | None = None,
     end: str | None = None,
     model: str | None = None,
     key_id: str | None = None,
     status: str | None = None,
     source: str | None = None,
+) -> GenerationQuery:
+    start_s = service.parse_time(start, "start", 0)
+    end_s = service.parse_time(end, "end", int(time.time()) + 1)
+    if end_s <= start_s:
+        raise InvalidRequestError("'end' must be after 'start'.", param="end")
+    filters = generations.filters_of(model=model, key_id=key_id, status=status, source=source)
+    return GenerationQuery(start_s, end_s, filters)
+
+
+@router.get("/v1/generations")
+def list_generations(
+    query: GenerationQuery = Depends(generation_query),
     limit: int = Query(default=50, ge=1, le=500),
     after: str | None = None,
     principal: Principal = manage,
 ) -> dict[str, Any]:
-    now = int(time.time())
-    start_s = service.parse_time(start, "start", 0)
-    end_s = service.parse_time(end, "end", now + 1)
-    if end_s <= start_s:
-        raise InvalidRequestError("'end' must be after 'start'.", param="end")
     return generations.list_generations(
         get_context().usage,
         principal.account_id,
-        start_s,
-        end_s,
-        generations.filters_of(model=model, key_id=key_id, status=status, source=source),
+        query.start,
+        query.end,
+        query.filters,
         limit,
         after,
         key_names(principal.account_id),
@@ -99,28 +115,18 @@ def list_generations(
 
 @router.get("/v1/generations/export")
 def export_generations(
-    start: str | None = None,
-    end: str | None = None,
-    model: str | None = None,
-    key_id: str | None = None,
-    status: str | None = None,
-    source: str | None = None,
-    principal: Principal = manage,
+    query: GenerationQuery = Depends(generation_query), principal: Principal = manage
 ) -> StreamingResponse:
     """Every matching generation as CSV (oldest first), streamed page by page: no row cap."""
-    now = int(time.time())
-    start_s = service.parse_time(start, "start", 0)
-    end_s = service.parse_time(end, "end", now + 1)
-    if end_s <= start_s:
-        raise InvalidRequestError("'end' must be after 'start'.", param="end")
     rows = generations.export_csv(
         get_context().usage,
         principal.account_id,
-        start_s,
-        end_s,
-        generations.filters_of(model=model, key_id=key_id, status=status, source=source),
+        query.start,
+        query.end,
+        query.filters,
         key_names(principal.account_id),
     )
+    now = int(time.time())
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(
         rows,

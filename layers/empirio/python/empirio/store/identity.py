@@ -98,11 +98,7 @@ class CognitoIdentity:
                 "LimitExceededException",
                 "TooManyFailedAttemptsException",
             }:
-                raise InvalidRequestError(
-                    "That code is not valid or has expired. Ask for a new one.",
-                    param="code",
-                    code="invalid_code",
-                ) from None
+                raise _invalid_code() from None
             raise _unavailable(error) from None
 
     def resend(self, email: str) -> None:
@@ -186,16 +182,18 @@ class CognitoIdentity:
                 "TooManyFailedAttemptsException",
                 "ResourceNotFoundException",
             }:
-                raise InvalidRequestError(
-                    "That code is not valid or has expired. Ask for a new one.",
-                    param="code",
-                    code="invalid_code",
-                ) from None
+                raise _invalid_code() from None
             raise _unavailable(error) from None
 
     def _send(self, email: str, subject: str, code: str | None) -> None:
         if self._log_outbox:
             outbox.info("outbox: to=%s subject=%r%s", email, subject, f" code={code}" if code else "")
+
+
+def _invalid_code() -> InvalidRequestError:
+    return InvalidRequestError(
+        "That code is not valid or has expired. Ask for a new one.", param="code", code="invalid_code"
+    )
 
 
 def _code(error: ClientError) -> str:
