@@ -58,12 +58,15 @@ def test_unknown_zone_names_are_refused_by_name() -> None:
 def test_histogram_percentiles_interpolate_inside_buckets_and_merge() -> None:
     empty = Histogram()
     assert empty.percentile(50) is None
-    fast, slow = Histogram(), Histogram()
+    fast, slow, one = Histogram(), Histogram(), Histogram()
     for ms in range(1, 101):  # 1..100 ms: half in the 0-50 bucket, half in 50-100
         fast.add_value(ms)
     assert fast.percentile(50) == 50 and fast.percentile(95) == 95
-    slow.add_value(90_000)  # past the last bound: reported as that bound
-    assert slow.percentile(50) == BUCKETS_MS[-1]
+    one.add_value(15)
+    assert one.percentile(50) == one.percentile(95) == 15  # never outside what was seen
+    slow.add_value(90_000)  # past the last bound
+    assert slow.percentile(50) == 90_000
     fast.add(slow)
-    assert fast.total == 101
+    assert fast.total == 101 and fast.percentile(100) == 90_000 and fast.low == 1
     assert Histogram.unpack(fast.pack()) == fast
+    assert BUCKETS_MS[-1] == 60_000

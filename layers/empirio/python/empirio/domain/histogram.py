@@ -34,21 +34,28 @@ def _empty() -> list[int]:
 @dataclass
 class Histogram:
     counts: list[int] = field(default_factory=_empty)
+    low: int = 0  # the smallest and largest values seen (0 when empty): percentiles never leave them
+    high: int = 0
 
     def add_value(self, ms: int) -> None:
+        self.low = min(self.low, ms) if self.total else ms
+        self.high = max(self.high, ms)
         self.counts[bisect.bisect_left(BUCKETS_MS, ms)] += 1
 
     def add(self, other: Histogram) -> None:
-        if any(other.counts):
-            self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
+        if not other.total:
+            return
+        self.low = min(self.low, other.low) if self.total else other.low
+        self.high = max(self.high, other.high)
+        self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
 
     @property
     def total(self) -> int:
         return sum(self.counts)
 
     def percentile(self, q: float) -> int | None:
-        """The ``q`` percentile (0 < q ≤ 100), interpolated linearly inside its bucket; None when empty. Values
-        past the last bound are reported as that bound (a floor)."""
+        """The ``q`` percentile (0 < q ≤ 100), interpolated linearly inside its bucket (whose ends are narrowed
+        to the smallest and largest values seen); None when empty."""
         total = self.total
         if not total:
             return None
@@ -56,22 +63,22 @@ class Histogram:
         seen = 0
         for index, count in enumerate(self.counts):
             if count and seen + count >= rank:
-                low = BUCKETS_MS[index - 1] if index else 0
-                if index == len(BUCKETS_MS):
-                    return low
-                return round(low + (BUCKETS_MS[index] - low) * max(rank - seen, 0) / count)
+                low = max(BUCKETS_MS[index - 1] if index else 0, self.low)
+                high = min(BUCKETS_MS[index] if index < len(BUCKETS_MS) else self.high, self.high)
+                return round(low + (high - low) * max(rank - seen, 0) / count)
             seen += count
-        return BUCKETS_MS[-1]
+        return self.high
 
     def pack(self) -> list[int]:
-        """Trailing empty buckets dropped (most requests are fast)."""
+        """[low, high, counts…] with trailing empty buckets dropped (most requests are fast)."""
         end = len(self.counts)
         while end and not self.counts[end - 1]:
             end -= 1
-        return self.counts[:end]
+        return [self.low, self.high, *self.counts[:end]]
 
     @classmethod
-    def unpack(cls, counts: list[int]) -> Histogram:
-        hist = cls()
+    def unpack(cls, packed: list[int]) -> Histogram:
+        hist = cls(low=int(packed[0]), high=int(packed[1])) if packed else cls()
+        counts = packed[2:]
         hist.counts[: len(counts)] = [int(c) for c in counts]
         return hist
