@@ -181,8 +181,10 @@ async def reset_confirm(request: Request) -> Response:
     form = await request.form()
     email, code = field(form, "email", _EMAIL_MAX).lower(), field(form, "code", 32)
     password = field(form, "password", 256, strip=False)
+    context = get_context()
     try:
-        get_context().identity.reset_password(email, code, password)
+        context.identity.reset_password(email, code, password)
     except ApiError as error:
         return _form_error(request, "reset_confirm.html", error, title="Choose a new password", email=email)
+    context.sessions.revoke_all(email)  # whoever held a session with the old password holds it no longer
     return redirect(request, "/console/signin?reset=1")

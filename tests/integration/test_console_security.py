@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from html.parser import HTMLParser
@@ -236,3 +237,41 @@ def test_next_after_sign_in_never_leaves_the_console(console_app: Any) -> None:
         )
         assert signed.headers["location"] == expected
         person.client.cookies.clear()
+
+
+def test_a_password_reset_ends_every_session_of_that_person(console_app: Any, aws: Any) -> None:
+    person = sign_up(console_app, "reset-me@example.com")
+    other_device = sign_up_again(console_app, person.email)
+    assert person.client.get("/v1/account").status_code == other_device.get("/v1/account").status_code == 200
+    anonymous = TestClient(console_app, base_url="http://localhost")
+    origin = {"origin": "http://localhost"}
+    sent: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: sent.append(record.getMessage())  # type: ignore[method-assign]
+    outbox = logging.getLogger("empirio.outbox")
+    outbox.addHandler(handler)
+    outbox.setLevel(logging.INFO)
+    try:
+        anonymous.post("/console/reset", data={"email": person.email}, headers=origin)
+    finally:
+        outbox.removeHandler(handler)
+    code = re.search(r"code=(\S+)", sent[-1]).group(1)  # type: ignore[union-attr]
+    done = anonymous.post(
+        "/console/reset/confirm",
+        data={"email": person.email, "code": code, "password": "N3w-password!"},
+        headers=origin,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert person.client.get("/v1/account").status_code == 401
+    assert other_device.get("/v1/account").status_code == 401
+
+
+def sign_up_again(app: Any, email: str) -> Any:
+    """A second signed-in browser of the same person."""
+    client = TestClient(app, base_url="http://localhost")
+    signed = client.post(
+        "/console/signin", data={"email": email, "password": PASSWORD}, headers={"origin": "http://localhost"}
+    )
+    assert signed.status_code == 200
+    return client

@@ -59,3 +59,22 @@ class SessionStore:
 
     def revoke(self, token: str) -> None:
         call(self._db.delete_item, TableName=self._table, Key=to_item({"session_hash": hash_token(token)}))
+
+    def revoke_all(self, email: str) -> int:
+        """End every session of the person with this email (after a password reset); how many there were."""
+        ended = 0
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "by_email",
+            "KeyConditionExpression": "email = :e",
+            "ExpressionAttributeValues": values(e=email),
+            "ProjectionExpression": "session_hash",
+        }
+        while True:
+            response = call(self._db.query, **kwargs)
+            for item in response.get("Items", []):
+                call(self._db.delete_item, TableName=self._table, Key={"session_hash": item["session_hash"]})
+                ended += 1
+            if "LastEvaluatedKey" not in response:
+                return ended
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

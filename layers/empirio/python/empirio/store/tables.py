@@ -91,7 +91,12 @@ ROLLUPS = TableSpec("rollups", partition_key="account_id", sort_key="bucket")
 # People who sign in to the console: one item per Cognito user (its `sub`), linking it to one account.
 USERS = TableSpec("users", partition_key="user_id")
 # Console sessions, addressed by the SHA-256 of the opaque cookie value; expiry is checked on every read (TTL only
-# cleans up, up to ~48 h late).
-SESSIONS = TableSpec("sessions", partition_key="session_hash", ttl_attribute="ttl")
+# cleans up, up to ~48 h late). by_email finds a person's sessions to end them all (a password reset).
+SESSIONS = TableSpec(
+    "sessions",
+    partition_key="session_hash",
+    indexes=(IndexSpec("by_email", "email", "session_hash"),),
+    ttl_attribute="ttl",
+)
 
 TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY, ROLLUPS, USERS, SESSIONS)
