@@ -60,8 +60,8 @@ def logs(
     now = int(time.time())
     error, start_s, end_s = None, 0, now + 1
     try:
-        start_s = now - RANGES[range] if range in RANGES else parse_time(start or None, "start", 0)
-        end_s = parse_time(end or None, "end", now + 1)
+        start_s = now - RANGES[range] if range in RANGES else parse_time(start or None, "start", 0, tz)
+        end_s = parse_time(end or None, "end", now + 1, tz)
         names = pages.key_names(context, session.account_id)
         filters = generations.filters_of(model=model, key_id=key_id, status=status)
         listing = generations.list_generations(

@@ -20,14 +20,15 @@ from empirio.errors import InvalidRequestError
 from empirio.store.usage import UsageStore
 
 
-def parse_time(value: str | None, name: str, default: int) -> int:
-    """Epoch seconds from an integer or an ISO 8601 timestamp."""
+def parse_time(value: str | None, name: str, default: int, tz: ZoneInfo = UTC_ZONE) -> int:
+    """Epoch seconds from an integer or an ISO 8601 timestamp; one without an offset is a time in ``tz``."""
     if value is None or value == "":
         return default
     if value.isdigit():
         return int(value)
     try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).timestamp())
     except ValueError:
         raise InvalidRequestError(
             f"Invalid value for '{name}': use epoch seconds or ISO 8601.", param=name

@@ -159,3 +159,18 @@ def test_usage_latency_percentiles_are_the_dashboards(console_app: Any, aws: Any
         assert 200 <= p50 <= p95 <= 10_000  # the seeded latencies lie in 200-9000 ms; buckets end at 10 s
         assert f'<code>{row["model"]}</code></td><td class="num">{row["requests"]:,}</td>' in page
         assert f'≈ {p50:,} ms</td><td class="num">≈ {p95:,} ms' in page
+
+
+def test_the_logs_page_reads_from_and_to_in_the_accounts_zone(console_app: Any, aws: Any) -> None:
+    person = sign_up(console_app, "window@example.com")
+    person.client.patch("/v1/account", json={"timezone": "Asia/Kolkata"}, headers=person.write_headers())
+    zone = ZoneInfo("Asia/Kolkata")
+    inside = int(datetime(2026, 11, 30, 10, 15, tzinfo=zone).timestamp())
+    outside = int(datetime(2026, 11, 30, 9, 45, tzinfo=zone).timestamp())
+    records = usage_records(person.account_id, 2, inside, inside + 1, seed=3)
+    records[1] = usage_records(person.account_id, 1, outside, outside + 1, seed=4)[0]
+    write_records(aws, records)
+    page = person.client.get("/console/logs", params={"start": "2026-11-30T10:00", "end": "2026-11-30T11:00"})
+    shown = re.findall(r'href="/console/logs/(req_\w+)"', page.text)
+    assert shown == [records[0]["request_id"]]
+    assert "2026-11-30 10:15:00" in page.text  # shown in the account's zone too
