@@ -21,6 +21,7 @@ from empirio.web.app import create_app
 from empirio_cli.localaws import create_tables, create_user_pool, start_mock_aws
 
 DEMO_CREDITS = 10_000_000  # $10.00
+DEMO_EMAIL = "demo@example.com"
 logger = logging.getLogger("empirio.dev")
 
 
@@ -48,7 +49,20 @@ def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any], An
     from empirio.domain.keys import Scope
 
     _, key = context.keys.create(account.account_id, "demo", (Scope.INFERENCE, Scope.MANAGE))
-    return context, {"account_id": account.account_id, "api_key": key, "admin_token": token}, mock
+    # A person for the console who sees the demo account (sign-up, verification and the link, as a user would).
+    password = "Demo-" + secrets.token_urlsafe(9) + "1!"
+    user_id = context.identity.sign_up(DEMO_EMAIL, password)
+    assert user_id is not None
+    context.identity.confirm(DEMO_EMAIL, "000000")  # moto accepts any sign-up code
+    context.users.link(user_id, account.account_id, DEMO_EMAIL)
+    demo = {
+        "account_id": account.account_id,
+        "api_key": key,
+        "admin_token": token,
+        "email": DEMO_EMAIL,
+        "password": password,
+    }
+    return context, demo, mock
 
 
 def start_jobs(context: Context, every_seconds: float = 60.0) -> threading.Event:
@@ -86,7 +100,8 @@ def run(host: str, port: int) -> None:
     base = f"http://{host}:{port}/v1"
     print(
         "EmpirioLabs gateway (local)\n"
-        f"  console:      http://{host}:{port}/console  (sign up; codes appear below as `outbox:` lines)\n"
+        f"  console:      http://{host}:{port}/console  (sign in as {demo['email']} / {demo['password']}, or sign "
+        "up: codes appear below as `outbox:` lines)\n"
         f"  base URL:     {base}\n"
         f"  demo account: {demo['account_id']} ($10.00)\n"
         f"  API key:      {demo['api_key']}\n"

@@ -38,6 +38,8 @@ def dev_server() -> Iterator[dict[str, Any]]:
     for line in process.stdout:
         if match := re.match(r"\s+(base URL|API key|admin token):\s+(\S+)", line):
             printed[match.group(1)] = match.group(2)
+        if match := re.search(r"sign in as (\S+) / (\S+),", line):
+            printed["demo email"], printed["demo password"] = match.groups()
         if "Uvicorn running" in line or "Application startup complete" in line or time.monotonic() > deadline:
             break
     # Keep draining the server's output so its access log can never fill the pipe and block it.
@@ -126,3 +128,19 @@ def test_sign_up_on_the_console_prints_the_code_as_an_outbox_line(dev_server: di
         r"outbox: to=dev-user@example\.com subject='Verify your EmpirioLabs email' code=\d{6}$", line
     )
     assert httpx.get(f"{origin}/console", follow_redirects=False).status_code == 303
+
+
+def test_the_printed_demo_person_signs_in_to_the_demo_account(dev_server: dict[str, Any]) -> None:
+    origin = dev_server["base URL"].removesuffix("/v1")
+    with httpx.Client(base_url=origin, follow_redirects=True) as browser:
+        signed = browser.post(
+            "/console/signin",
+            data={"email": dev_server["demo email"], "password": dev_server["demo password"]},
+            headers={"origin": origin},
+        )
+        assert signed.status_code == 200
+        balance = browser.get("/v1/credits").json()["balance"]  # the demo account's, through the session
+        assert f'data-testid="balance">${balance}</p>' in signed.text
+        assert any(k["name"] == "demo" for k in browser.get("/v1/keys").json()["data"])
+        demo_key = httpx.get(f"{origin}/v1/account", headers={"Authorization": f"Bearer {dev_server['API key']}"})
+        assert demo_key.json()["id"] == browser.get("/v1/account").json()["id"]

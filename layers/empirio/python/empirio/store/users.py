@@ -27,6 +27,18 @@ class UserStore:
         plain = from_item(response["Item"])
         return User(plain["user_id"], plain["account_id"], plain.get("email", ""), plain.get("created_at", 0))
 
+    def link(self, user_id: str, account_id: str, email: str) -> User:
+        """Link a person to an existing account (operator tooling, the dev server's demo user); once only."""
+        user = User(user_id, account_id, email, int(time.time()))
+        item = {"user_id": user_id, "account_id": account_id, "email": email, "created_at": user.created_at}
+        call(
+            self._db.put_item,
+            TableName=self._users,
+            Item=to_item(item),
+            ConditionExpression="attribute_not_exists(user_id)",
+        )
+        return user
+
     def ensure(self, user_id: str, email: str) -> User:
         """The user's link, creating the account (balance 0, default limits) and the link in ONE transaction the
         first time; concurrent or repeated calls (sign-up, then a first sign-in) end with exactly one account."""
