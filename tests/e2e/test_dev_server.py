@@ -142,5 +142,7 @@ def test_the_printed_demo_person_signs_in_to_the_demo_account(dev_server: dict[s
         balance = browser.get("/v1/credits").json()["balance"]  # the demo account's, through the session
         assert f'data-testid="balance">${balance}</p>' in signed.text
         assert any(k["name"] == "demo" for k in browser.get("/v1/keys").json()["data"])
-        demo_key = httpx.get(f"{origin}/v1/account", headers={"Authorization": f"Bearer {dev_server['API key']}"})
+        demo_key = httpx.get(
+            f"{origin}/v1/account", headers={"Authorization": f"Bearer {dev_server['API key']}"}
+        )
         assert demo_key.json()["id"] == browser.get("/v1/account").json()["id"]
