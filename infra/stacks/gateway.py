@@ -36,6 +36,7 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
     "credits": {"keys": "read", "accounts": "read", "sessions": "write"},
     "limits": {"keys": "read", "accounts": "read", "sessions": "write"},
     "account": {"keys": "read", "accounts": "write", "sessions": "write"},
+    "chats": {"chats": "write", "accounts": "write", "keys": "read", "sessions": "write"},
     "console": {
         "users": "write",
         "sessions": "write",

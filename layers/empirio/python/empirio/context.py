@@ -10,12 +10,13 @@ from empirio.domain.catalog import Catalog, parse_catalog
 from empirio.metering import Meter
 from empirio.settings import Settings, get_settings
 from empirio.store.accounts import AccountStore
+from empirio.store.chats import ChatStore
 from empirio.store.dynamo import make_client
 from empirio.store.identity import CognitoIdentity
 from empirio.store.keys import KeyStore
 from empirio.store.ledger import LedgerStore
 from empirio.store.sessions import SessionStore
-from empirio.store.tables import ACCOUNTS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, SESSIONS, USAGE, USERS
+from empirio.store.tables import ACCOUNTS, CHATS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, SESSIONS, USAGE, USERS
 from empirio.store.usage import UsageStore
 from empirio.store.users import UserStore
 
@@ -67,6 +68,12 @@ class Context:
     @cached_property
     def sessions(self) -> SessionStore:
         return SessionStore(self.client, self.settings.table_name(SESSIONS.logical))
+
+    @cached_property
+    def chats(self) -> ChatStore:
+        return ChatStore(
+            self.client, self.settings.table_name(CHATS.logical), self.settings.table_name(ACCOUNTS.logical)
+        )
 
     @cached_property
     def identity(self) -> CognitoIdentity:

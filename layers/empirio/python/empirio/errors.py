@@ -58,6 +58,16 @@ class KeyLimitExceededError(ConflictError):
     code = "key_limit_reached"
 
 
+class ChatLimitExceededError(ConflictError):
+    code = "chat_limit_reached"
+
+
+class PayloadTooLargeError(ApiError):
+    status = 413
+    type = "invalid_request_error"
+    code = "payload_too_large"
+
+
 class IdempotencyConflictError(ApiError):
     status = 422
     type = "invalid_request_error"

@@ -69,6 +69,16 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("account", _routes("GET /v1/account", "PATCH /v1/account")),
     Family(
+        "chats",
+        _routes(
+            "GET /v1/chats",
+            "POST /v1/chats",
+            "GET /v1/chats/{chat_id}",
+            "PATCH /v1/chats/{chat_id}",
+            "DELETE /v1/chats/{chat_id}",
+        ),
+    ),
+    Family(
         "console",
         _routes(
             "GET /console",

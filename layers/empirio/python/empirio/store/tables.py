@@ -99,4 +99,8 @@ SESSIONS = TableSpec(
     ttl_attribute="ttl",
 )
 
-TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY, ROLLUPS, USERS, SESSIONS)
+# Saved playground chats per account, newest first (chat ids sort by creation time); the per-account cap is the
+# account's chat_count, moved in the same transaction as a chat's creation or deletion.
+CHATS = TableSpec("chats", partition_key="account_id", sort_key="chat_id")
+
+TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY, ROLLUPS, USERS, SESSIONS, CHATS)
