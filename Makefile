@@ -60,15 +60,19 @@ clean:
 # Browser libraries of the console, pinned files in the repo (with their licences), refreshed from the npm registry.
 UPLOT := 1.6.32
 DOMPURIFY := 3.5.0
+MARKED := 18.2.1
 VENDOR := functions/console/static/vendor
 vendor:
 	rm -rf .vendor-tmp && mkdir -p .vendor-tmp $(VENDOR)
-	cd .vendor-tmp && npm pack --silent uplot@$(UPLOT) dompurify@$(DOMPURIFY) >/dev/null
+	cd .vendor-tmp && npm pack --silent uplot@$(UPLOT) dompurify@$(DOMPURIFY) marked@$(MARKED) >/dev/null
 	cd .vendor-tmp && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar -xzf "$$t" -C "$${t%.tgz}"; done
 	cp .vendor-tmp/uplot-$(UPLOT)/package/dist/uPlot.iife.min.js $(VENDOR)/uplot.iife.min.js
 	cp .vendor-tmp/uplot-$(UPLOT)/package/dist/uPlot.min.css $(VENDOR)/uplot.min.css
 	cp .vendor-tmp/uplot-$(UPLOT)/package/LICENSE $(VENDOR)/uplot.LICENSE
 	cp .vendor-tmp/dompurify-$(DOMPURIFY)/package/dist/purify.min.js $(VENDOR)/purify.min.js
 	cp .vendor-tmp/dompurify-$(DOMPURIFY)/package/LICENSE $(VENDOR)/dompurify.LICENSE
-	cd $(VENDOR) && { echo "uplot $(UPLOT) dompurify $(DOMPURIFY) (npm registry)"; sha256sum *.js *.css; } > VERSIONS
+	cp .vendor-tmp/marked-$(MARKED)/package/lib/marked.esm.js $(VENDOR)/marked.esm.js
+	cp .vendor-tmp/marked-$(MARKED)/package/LICENSE $(VENDOR)/marked.LICENSE
+	cd $(VENDOR) && { echo "uplot $(UPLOT) dompurify $(DOMPURIFY) marked $(MARKED) (npm registry)"; \
+		sha256sum *.js *.css; } > VERSIONS
 	rm -rf .vendor-tmp

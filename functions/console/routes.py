@@ -201,6 +201,27 @@ async def revoke_key(request: Request, key_id: str) -> Response:
     )
 
 
+@router.get("/console/playground")
+def playground(request: Request) -> Response:
+    session = page_session(request)
+    if session is None:
+        return sign_in_redirect(request)
+    context = get_context()
+    account = context.accounts.require(session.account_id)
+    models = [
+        {
+            "id": m.id,
+            "name": m.name or m.id,
+            "images": "image" in m.modalities.input,
+            "parameters": list(m.supported_parameters),
+        }
+        for m in context.catalog.filter(endpoint="/v1/chat/completions")
+        if "text" in m.modalities.output
+    ]
+    data = {"models": models, "max_chats": account.limits.max_chats, "default": "local/echo"}
+    return page(request, "playground.html", title="Playground", nav="playground", data=data)
+
+
 @router.get("/console/models")
 def models(
     request: Request, q: str = "", provider: str = "", modality: str = "", endpoint: str = ""
@@ -311,13 +332,13 @@ async def save_settings(request: Request) -> Response:
 
 
 @router.get("/console/static/{asset:path}")
-def static(asset: str) -> Response:
-    """The console's own CSS and JS and the pinned browser libraries (long-cached; URLs carry a version)."""
+def static(request: Request, asset: str) -> Response:
+    """The console's own CSS and JS and the pinned browser libraries (long-cached when the URL carries the
+    file's version; a module's own imports do not, and are revalidated)."""
     path = (STATIC / asset).resolve()
     if STATIC.resolve() not in path.parents or not path.is_file() or path.suffix not in {".js", ".css"}:
         return secure(Response("Not found", status_code=404, media_type="text/plain"))
     media = "text/javascript" if path.suffix == ".js" else mimetypes.guess_type(path.name)[0] or "text/css"
-    response = FileResponse(
-        path, media_type=media, headers={"cache-control": "public, max-age=31536000, immutable"}
-    )
-    return secure(response, cacheable=True)
+    versioned = "v" in request.query_params
+    cache = "public, max-age=31536000, immutable" if versioned else "no-cache"
+    return secure(FileResponse(path, media_type=media, headers={"cache-control": cache}), cacheable=True)

@@ -84,16 +84,18 @@ def test_cross_origin_form_posts_and_api_writes_are_refused(console_app: Any, aw
     assert ok.status_code == 201
 
 
-def test_a_session_manages_but_cannot_call_models(console_app: Any) -> None:
+def test_a_session_manages_and_calls_models_only_with_the_csrf_token(console_app: Any, aws: Any) -> None:
     person = sign_up(console_app, "ops@example.com")
     for path in ("/v1/keys", "/v1/credits", "/v1/limits", "/v1/usage", "/v1/generations", "/v1/account"):
         assert person.client.get(path).status_code == 200, path
-    chat = person.client.post(
-        "/v1/chat/completions",
-        json={"model": "local/echo", "messages": [{"role": "user", "content": "hi"}]},
-        headers=person.write_headers(),
-    )
-    assert chat.status_code == 403
+    aws.accounts.top_up(person.account_id, 1_000_000, "ops", "x")
+    body = {"model": "local/echo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10}
+    forged = person.client.post("/v1/chat/completions", json=body, headers={"origin": "https://evil.example"})
+    assert forged.status_code == 403 and aws.accounts.require(person.account_id).available == 1_000_000
+    chat = person.client.post("/v1/chat/completions", json=body, headers=person.write_headers())
+    assert chat.status_code == 200
+    record = person.client.get(f"/v1/generations/{chat.json()['id']}").json()
+    assert record["source"] == "playground"
 
 
 def test_a_cookie_replayed_after_sign_out_is_refused_everywhere(console_app: Any) -> None:

@@ -99,6 +99,7 @@ FAMILIES: tuple[Family, ...] = (
             "GET /console/keys",
             "POST /console/keys",
             "POST /console/keys/{key_id}/revoke",
+            "GET /console/playground",
             "GET /console/models",
             "GET /console/models/{model_id:path}",
             "GET /console/settings",

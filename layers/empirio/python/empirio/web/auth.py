@@ -55,8 +55,9 @@ principal_cache = PrincipalCache()
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Console sessions may do what a manage key does (the playground adds inference through its own routes).
-SESSION_SCOPES = (Scope.MANAGE,)
+# Console sessions may do what a manage key does, and call models from the playground (writes need the CSRF
+# token, so another site cannot spend the account's credits through a signed-in browser).
+SESSION_SCOPES = (Scope.MANAGE, Scope.INFERENCE)
 
 
 def session_of(request: Request) -> Session | None:
