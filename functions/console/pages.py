@@ -67,7 +67,7 @@ def dashboard(context: Context, account: Account, split: str, now: int) -> dict[
     by model or key; latency percentiles per model over the last 24 hours."""
     tz = account_zone(account)
     dim = "key" if split == "key" else "model"
-    names = key_names(context, account.account_id) if dim == "key" else {}
+    names = {**key_names(context, account.account_id), "": "Playground"} if dim == "key" else {}
     start30 = local_midnight(now, tz, 29)
     by_day = usage_service.grouped(context.usage, account.account_id, start30, now + 1, ("day", dim), tz)
     days = [
