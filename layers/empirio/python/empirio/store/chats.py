@@ -18,6 +18,7 @@ from empirio.store.dynamo import (
     to_item,
     values,
 )
+from empirio.store.slots import free_slot, slot_usage, take_slot
 
 _SUMMARY = ("account_id", "chat_id", "title", "created_at", "updated_at", "message_count")
 
@@ -54,15 +55,7 @@ class ChatStore:
             call(
                 self._db.transact_write_items,
                 TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._accounts,
-                            "Key": to_item({"account_id": account_id}),
-                            "UpdateExpression": "SET chat_count = chat_count + :one",
-                            "ConditionExpression": "attribute_exists(account_id) AND chat_count < max_chats",
-                            "ExpressionAttributeValues": values(one=1),
-                        }
-                    },
+                    take_slot(self._accounts, account_id, "chat_count", "max_chats"),
                     {
                         "Put": {
                             "TableName": self._chats,
@@ -79,16 +72,10 @@ class ChatStore:
         return _chat(to_item(item))
 
     def _cap_error(self, account_id: str) -> Exception:
-        response = call(
-            self._db.get_item,
-            TableName=self._accounts,
-            Key=to_item({"account_id": account_id}),
-            ConsistentRead=True,
-        )
-        account = from_item(response.get("Item") or {})
+        count, cap = slot_usage(self._db, self._accounts, account_id, "chat_count", "max_chats") or (0, 0)
         return ChatLimitExceededError(
-            f"Chat limit reached: the account has {account.get('chat_count', 0)} of {account.get('max_chats', 0)} "
-            "saved chats. Delete a chat (DELETE /v1/chats/{id}, or in the playground's list) to free a slot."
+            f"Chat limit reached: the account has {count} of {cap} saved chats. Delete a chat "
+            "(DELETE /v1/chats/{id}, or in the playground's list) to free a slot."
         )
 
     def get(self, account_id: str, chat_id: str) -> dict[str, Any]:
@@ -162,15 +149,7 @@ class ChatStore:
                             "ConditionExpression": "attribute_exists(chat_id)",
                         }
                     },
-                    {
-                        "Update": {
-                            "TableName": self._accounts,
-                            "Key": to_item({"account_id": account_id}),
-                            "UpdateExpression": "SET chat_count = chat_count - :one",
-                            "ConditionExpression": "chat_count >= :one",
-                            "ExpressionAttributeValues": values(one=1),
-                        }
-                    },
+                    free_slot(self._accounts, account_id, "chat_count"),
                 ],
             )
         except ClientError as error:

@@ -18,6 +18,7 @@ from empirio.store.dynamo import (
     to_item,
     values,
 )
+from empirio.store.slots import free_slot, slot_usage, take_slot
 
 
 def _key_from_item(item: dict[str, Any]) -> ApiKey:
@@ -67,15 +68,7 @@ class KeyStore:
             call(
                 self._db.transact_write_items,
                 TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._accounts,
-                            "Key": to_item({"account_id": account_id}),
-                            "UpdateExpression": "SET key_count = key_count + :one",
-                            "ConditionExpression": "attribute_exists(account_id) AND key_count < max_keys",
-                            "ExpressionAttributeValues": values(one=1),
-                        }
-                    },
+                    take_slot(self._accounts, account_id, "key_count", "max_keys"),
                     {
                         "Put": {
                             "TableName": self._keys,
@@ -92,17 +85,11 @@ class KeyStore:
         return key, plaintext
 
     def _cap_error(self, account_id: str) -> Exception:
-        response = call(
-            self._db.get_item,
-            TableName=self._accounts,
-            Key=to_item({"account_id": account_id}),
-            ConsistentRead=True,
-        )
-        if "Item" not in response:
+        usage = slot_usage(self._db, self._accounts, account_id, "key_count", "max_keys")
+        if usage is None:
             return NotFoundError(f"No account with id {account_id!r}.", code="account_not_found")
-        account = from_item(response["Item"])
         return KeyLimitExceededError(
-            f"Key limit reached: the account has {account['key_count']} of {account['max_keys']} keys. "
+            f"Key limit reached: the account has {usage[0]} of {usage[1]} keys. "
             "Revoke a key or ask for a higher limit."
         )
 
@@ -152,15 +139,7 @@ class KeyStore:
                             "ExpressionAttributeValues": values(now=now, a=account_id),
                         }
                     },
-                    {
-                        "Update": {
-                            "TableName": self._accounts,
-                            "Key": to_item({"account_id": account_id}),
-                            "UpdateExpression": "SET key_count = key_count - :one",
-                            "ConditionExpression": "key_count >= :one",
-                            "ExpressionAttributeValues": values(one=1),
-                        }
-                    },
+                    free_slot(self._accounts, account_id, "key_count"),
                 ],
             )
         except ClientError as error:
