@@ -14,12 +14,12 @@ from empirio.domain.limits import state
 from empirio.domain.money import format_usd
 from empirio.domain.usage import zone
 from empirio.errors import ApiError
-from empirio.web.auth import principal_cache
+from empirio.web.auth import principal_cache, session_of
 from empirio.web.views import key_view
 from functions.console import pages
 from functions.console.render import local_time, page
 from functions.console.router import router
-from functions.console.session import check_form, field, page_session, sign_in_redirect
+from functions.console.session import check_form, field, sign_in_redirect
 
 
 def _keys_page(request: Request, status: int = 200, **values: Any) -> Response:
@@ -57,14 +57,14 @@ def _keys_page(request: Request, status: int = 200, **values: Any) -> Response:
 
 @router.get("/console/keys")
 def keys(request: Request) -> Response:
-    if page_session(request) is None:
+    if session_of(request) is None:
         return sign_in_redirect(request)
     return _keys_page(request)
 
 
 @router.post("/console/keys")
 async def create_key(request: Request) -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is None:
         return sign_in_redirect(request)
     form = await request.form()
@@ -80,7 +80,7 @@ async def create_key(request: Request) -> Response:
 
 @router.post("/console/keys/{key_id}/revoke")
 async def revoke_key(request: Request, key_id: str) -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is None:
         return sign_in_redirect(request)
     check_form(request, await request.form(), session)
@@ -128,14 +128,14 @@ def _settings_page(request: Request, status: int = 200, **values: Any) -> Respon
 
 @router.get("/console/settings")
 def settings(request: Request) -> Response:
-    if page_session(request) is None:
+    if session_of(request) is None:
         return sign_in_redirect(request)
     return _settings_page(request)
 
 
 @router.post("/console/settings")
 async def save_settings(request: Request) -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is None:
         return sign_in_redirect(request)
     form = await request.form()

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from empirio.context import get_context
 from empirio.errors import ApiError
+from empirio.web.auth import session_of
 from functions.console.render import page, redirect, safe_next
 from functions.console.router import router
 from functions.console.session import (
@@ -16,7 +17,6 @@ from functions.console.session import (
     check_origin,
     end_session,
     field,
-    page_session,
     start_session,
 )
 
@@ -100,7 +100,7 @@ async def resend(request: Request) -> Response:
 
 @router.get("/console/signin")
 def signin_form(request: Request, next: str = "", verified: str = "", reset: str = "") -> Response:
-    if page_session(request) is not None:
+    if session_of(request) is not None:
         return redirect(request, safe_next(next))
     notice = (
         "Email verified. Sign in to continue."
@@ -139,7 +139,7 @@ async def signin(request: Request) -> Response:
 
 @router.post("/console/signout")
 async def signout(request: Request) -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is not None:
         check_form(request, await request.form(), session)
     response = redirect(request, "/console/signin")

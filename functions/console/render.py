@@ -62,7 +62,6 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["usd"] = lambda text: f"${text}"
     env.filters["num"] = lambda value: f"{int(value or 0):,}"
     return env
 

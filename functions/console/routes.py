@@ -11,11 +11,12 @@ from fastapi.responses import FileResponse, Response
 
 from empirio.context import get_context
 from empirio.errors import ApiError, NotFoundError
+from empirio.web.auth import session_of
 from functions.console import pages
 from functions.console.examples import examples
 from functions.console.render import STATIC, base_path, local_time, page, secure
 from functions.console.router import router
-from functions.console.session import page_session, sign_in_redirect
+from functions.console.session import sign_in_redirect
 from functions.models.service import model_view
 from functions.usage import generations
 from functions.usage.service import parse_time
@@ -25,7 +26,7 @@ RANGES = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 
 @router.get("/console")
 def dashboard(request: Request, split: str = "model") -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is None:
         return sign_in_redirect(request)
     context = get_context()
@@ -45,7 +46,7 @@ def logs(
     end: str = "",
     after: str = "",
 ) -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is None:
         return sign_in_redirect(request)
     context = get_context()
@@ -56,7 +57,7 @@ def logs(
     try:
         start_s = now - RANGES[range] if range in RANGES else parse_time(start or None, "start", 0, tz)
         end_s = parse_time(end or None, "end", now + 1, tz)
-        names = pages.key_names(context, session.account_id)
+        names = context.keys.names(session.account_id)
         filters = generations.filters_of(model=model, key_id=key_id, status=status)
         listing = generations.list_generations(
             context.usage, session.account_id, start_s, end_s, filters, 50, after or None, names
@@ -100,14 +101,14 @@ def logs(
 
 @router.get("/console/logs/{generation_id}")
 def generation_detail(request: Request, generation_id: str) -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is None:
         return sign_in_redirect(request)
     context = get_context()
     account = context.accounts.require(session.account_id)
     try:
         record = generations.generation(
-            context.usage, session.account_id, generation_id, pages.key_names(context, session.account_id)
+            context.usage, session.account_id, generation_id, context.keys.names(session.account_id)
         )
     except NotFoundError as error:
         return page(request, "error.html", status=404, title="Not found", message=error.message, nav="logs")
@@ -125,7 +126,7 @@ def generation_detail(request: Request, generation_id: str) -> Response:
 
 @router.get("/console/playground")
 def playground(request: Request) -> Response:
-    session = page_session(request)
+    session = session_of(request)
     if session is None:
         return sign_in_redirect(request)
     context = get_context()
@@ -148,7 +149,7 @@ def playground(request: Request) -> Response:
 def models(
     request: Request, q: str = "", provider: str = "", modality: str = "", endpoint: str = ""
 ) -> Response:
-    if page_session(request) is None:
+    if session_of(request) is None:
         return sign_in_redirect(request)
     catalog = get_context().catalog
     needle = q.strip().lower()
@@ -175,7 +176,7 @@ def models(
 
 @router.get("/console/models/{model_id:path}")
 def model_page(request: Request, model_id: str) -> Response:
-    if page_session(request) is None:
+    if session_of(request) is None:
         return sign_in_redirect(request)
     model = get_context().catalog.get(model_id)
     if model is None:

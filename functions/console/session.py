@@ -13,7 +13,7 @@ from empirio.context import get_context
 from empirio.domain.accounts import User
 from empirio.domain.sessions import COOKIE_NAME, Session, new_session
 from empirio.errors import PermissionDeniedError
-from empirio.web.auth import check_csrf, same_origin, session_of
+from empirio.web.auth import check_csrf, same_origin
 from functions.console.render import base_path, redirect, route_path, secure
 
 _LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -56,10 +56,6 @@ def sign_in_redirect(request: Request) -> Response:
         return secure(Response(status_code=401))
     target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
     return redirect(request, f"/console/signin?next={quote(target, safe='')}")
-
-
-def page_session(request: Request) -> Session | None:
-    return session_of(request)
 
 
 def check_form(request: Request, form: FormData, session: Session) -> None:

@@ -33,10 +33,6 @@ def account_zone(account_id: str, tz: str | None) -> ZoneInfo:
         raise InvalidRequestError(f"Invalid value for 'tz': {error}.", param="tz") from None
 
 
-def key_names(account_id: str) -> dict[str, str]:
-    return {k.key_id: k.name for k in get_context().keys.list(account_id, include_revoked=True)}
-
-
 @router.get("/v1/usage")
 def get_usage(
     start: str | None = None,
@@ -109,7 +105,7 @@ def list_generations(
         query.filters,
         limit,
         after,
-        key_names(principal.account_id),
+        get_context().keys.names(principal.account_id),
     )
 
 
@@ -124,7 +120,7 @@ def export_generations(
         query.start,
         query.end,
         query.filters,
-        key_names(principal.account_id),
+        get_context().keys.names(principal.account_id),
     )
     now = int(time.time())
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")

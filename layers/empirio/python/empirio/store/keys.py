@@ -110,6 +110,10 @@ class KeyStore:
         keys = [k for k in keys if include_revoked or k.revoked_at is None]
         return sorted(keys, key=lambda k: (k.created_at, k.key_id))
 
+    def names(self, account_id: str) -> dict[str, str]:
+        """key id → name of every key the account ever had (revoked ones too: old usage still names them)."""
+        return {k.key_id: k.name for k in self.list(account_id, include_revoked=True)}
+
     def revoke(self, account_id: str, key_id: str) -> ApiKey:
         """Revoke a key of this account and free its slot; a second revoke of the same key is a 404."""
         response = call(
