@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from empirio.context import Context
@@ -33,10 +33,22 @@ from empirio.errors import (
 from empirio.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers.base import Options, UpstreamError
 from empirio.providers.registry import provider_for
-from functions.inference.pump import Pump
+from functions.inference.pump import Outcome, Pump, PumpResponse
 
 logger = logging.getLogger("empirio.inference")
 MAX_STORED_RESPONSE = 256 * 1024  # DynamoDB items stop at 400 KB
+# How a request was billed, in its usage record: in full, or for what was generated before the stream ended early.
+BILLING_STATUS = {
+    "complete": "complete",
+    "disconnected": "partial_disconnect",
+    "upstream_error": "partial_upstream_error",
+    "internal_error": "partial_internal_error",
+}
+ERROR_TYPE = {
+    "partial_disconnect": "client_disconnect",
+    "partial_upstream_error": "upstream",
+    "partial_internal_error": "internal",
+}
 
 
 @dataclass(frozen=True)
@@ -169,38 +181,49 @@ class InferenceService:
                 first = await events.__anext__()
         renderer = call.fmt.StreamRenderer(request_id=call.request_id, model=call.model.id)
 
-        async def finish(
-            usage: TokenUsage, complete: bool, error: str | None, rendered: list[bytes]
-        ) -> list[bytes]:
-            generated = usage.output_tokens > 0 or pump.accumulator.text or pump.accumulator.calls
-            if error and not generated:
+        async def finish(outcome: Outcome, rendered: list[bytes]) -> list[bytes]:
+            acc = pump.accumulator
+            if outcome.error and not (outcome.usage.output_tokens > 0 or acc.text or acc.calls):
                 await run_in_threadpool(self.context.meter.void, admission)
-                return list(renderer.error(error))
-            cost = charge_for(admission, usage, call.model)
-            tail = (
-                list(renderer.end(usage, cost)) if complete else list(renderer.error(error or "stream ended"))
-            )
+                return [] if outcome.ending == "disconnected" else list(renderer.error(outcome.error))
+            cost = charge_for(admission, outcome.usage, call.model)
+            if outcome.complete:
+                tail = list(renderer.end(outcome.usage, cost))
+            elif outcome.ending == "disconnected":
+                tail = []  # no one is listening
+            else:
+                tail = list(renderer.error(outcome.error or "stream ended"))
             ttft = ((pump.first_token_at or time.monotonic()) - upstream_started) * 1000
             record = self._record(
                 call,
                 True,
-                pump.accumulator.finish or ("stop" if complete else "error"),
+                acc.finish or ("stop" if outcome.complete else "error"),
                 (time.monotonic() - upstream_started) * 1000,
                 ttft,
-                error,
+                outcome.error,
+                BILLING_STATUS[outcome.ending],
             )
             text = b"".join([*rendered, *tail]).decode()
             stored = {"status": 200, "content_type": "text/event-stream", "body": text}
             await self._settle(
-                admission, usage, record, stored if complete and len(text) < MAX_STORED_RESPONSE else None
+                admission,
+                outcome.usage,
+                record,
+                stored if outcome.complete and len(text) < MAX_STORED_RESPONSE else None,
             )
             return tail
 
-        pump = Pump(renderer=renderer, events=events, first=[first] if first else [], finish=finish)
+        pump = Pump(
+            renderer=renderer,
+            events=events,
+            first=[first] if first else [],
+            finish=finish,
+            prompt_tokens=admission.request.prompt_tokens,
+        )
         pump.start()
-        return StreamingResponse(
-            pump.body(call.fmt.HEARTBEAT),
-            media_type="text/event-stream",
+        return PumpResponse(
+            pump,
+            call.fmt.HEARTBEAT,
             headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
         )
 
@@ -233,6 +256,7 @@ class InferenceService:
         upstream_ms: float,
         ttft_ms: float | None,
         error: str | None = None,
+        billing_status: str = "complete",
     ) -> dict[str, Any]:
         return {
             "price_version": call.price_version,
@@ -241,7 +265,8 @@ class InferenceService:
             "streamed": streamed,
             "finish_reason": finish,
             "status": "error" if error else "ok",
-            "error_type": "upstream" if error else None,
+            "error_type": ERROR_TYPE.get(billing_status) if error else None,
+            "billing_status": billing_status,
             "latency_ms": round((time.monotonic() - call.started) * 1000),
             "upstream_latency_ms": round(upstream_ms),
             "ttft_ms": round(ttft_ms) if ttft_ms is not None else None,

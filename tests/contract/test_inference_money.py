@@ -1,9 +1,8 @@
-"""Money through the app: concurrent requests against a small balance, disconnects, idempotent replays."""
+"""Money through the app: concurrent requests against a small balance, broken streams, idempotent replays."""
 
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -47,24 +46,6 @@ def test_a_balance_for_10_requests_serves_exactly_10_of_30_concurrent(gateway: G
     charges = [e for e in gateway.context.ledger.entries(account["id"]) if e["kind"] == "charge"]
     assert len(charges) == 10 and books.held == 0
     assert books.available == 0 and books.charged == books.topped_up == 10 * COST
-
-
-def test_a_client_that_disconnects_mid_stream_is_charged_for_what_was_generated(gateway: Gateway) -> None:
-    headers = {"Authorization": f"Bearer {gateway.key}"}
-    body = {"model": "test/openai-slow", "messages": HELLO, "stream": True}
-    with gateway.client.stream("POST", "/v1/chat/completions", json=body, headers=headers) as response:
-        assert response.status_code == 200
-        for line in response.iter_lines():
-            if '"content":"Hello!"' in line:
-                break  # the client goes away after the first words
-    deadline = time.monotonic() + 10
-    while gateway.context.accounts.require(gateway.account_id).held and time.monotonic() < deadline:
-        time.sleep(0.05)
-    records = gateway.usage_records()
-    assert (
-        len(records) == 1 and records[0]["output_tokens"] == 10
-    )  # the upstream's own count, read to the end
-    assert gateway.charged() == records[0]["cost"] > 0
 
 
 def test_an_upstream_that_dies_mid_stream_charges_what_was_generated(gateway: Gateway) -> None:

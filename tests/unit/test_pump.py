@@ -1,4 +1,4 @@
-"""The stream pump: heartbeats during silences, settling before the last chunk, reading on after a disconnect."""
+"""The stream pump: heartbeats during silences, settling before the last chunk, cancelling on a disconnect."""
 
 from __future__ import annotations
 
@@ -8,38 +8,46 @@ from collections.abc import AsyncIterator
 from empirio.domain.canonical import Event, Finish, TextDelta, TokenUsage, UsageUpdate
 from empirio.formats.openai_chat import StreamRenderer
 from empirio.formats.sse import HEARTBEAT
-from functions.inference.pump import Pump
+from functions.inference.pump import Outcome, Pump
+
+upstream_closed: list[bool] = []
 
 
 async def slow_events(pause: float) -> AsyncIterator[Event]:
-    yield TextDelta("Hello")
-    await asyncio.sleep(pause)
-    yield TextDelta(" world")
-    yield Finish("stop")
-    yield UsageUpdate(TokenUsage(5, 2))
+    try:
+        yield TextDelta("Hello")
+        await asyncio.sleep(pause)
+        yield TextDelta(" world")
+        yield Finish("stop")
+        yield UsageUpdate(TokenUsage(5, 2))
+    finally:
+        upstream_closed.append(True)
 
 
-def run_pump(pause: float, every: float, read: int | None = None) -> tuple[list[bytes], list[TokenUsage]]:
-    settled: list[TokenUsage] = []
+def run_pump(pause: float, every: float, read: int | None = None) -> tuple[list[bytes], list[Outcome]]:
+    settled: list[Outcome] = []
+    upstream_closed.clear()
 
-    async def finish(
-        usage: TokenUsage, complete: bool, error: str | None, rendered: list[bytes]
-    ) -> list[bytes]:
-        settled.append(usage)
+    async def finish(outcome: Outcome, rendered: list[bytes]) -> list[bytes]:
+        settled.append(outcome)
         return [b"data: end\n\n"]
 
     async def main() -> list[bytes]:
-        pump = Pump(renderer=StreamRenderer("req_1", "m"), events=slow_events(pause), first=[], finish=finish)
+        pump = Pump(
+            renderer=StreamRenderer("req_1", "m"),
+            events=slow_events(pause),
+            first=[],
+            finish=finish,
+            prompt_tokens=7,
+        )
         pump.start()
         out = []
-        body = pump.body(HEARTBEAT, every=every)
-        async for chunk in body:
+        async for chunk in pump.body(HEARTBEAT, every=every):
             out.append(chunk)
             if read is not None and len(out) >= read:
-                await body.aclose()  # the client disconnects
-                break
-        assert pump.task is not None
-        await pump.task
+                break  # the client disconnects
+        await pump.close()  # what the response does as it ends
+        assert pump.task is not None and pump.task.done()
         return out
 
     return asyncio.run(main()), settled
@@ -48,10 +56,11 @@ def run_pump(pause: float, every: float, read: int | None = None) -> tuple[list[
 def test_a_long_silence_gets_heartbeats_and_the_stream_still_ends() -> None:
     chunks, settled = run_pump(pause=0.25, every=0.05)
     assert chunks.count(HEARTBEAT) >= 3
-    assert chunks[-1] == b"data: end\n\n" and settled == [TokenUsage(5, 2)]
+    assert chunks[-1] == b"data: end\n\n" and settled == [Outcome("complete", TokenUsage(5, 2))]
 
 
-def test_after_a_disconnect_the_upstream_is_read_to_the_end_and_settled() -> None:
-    chunks, settled = run_pump(pause=0.05, every=1.0, read=2)
-    assert len(chunks) == 2
-    assert settled == [TokenUsage(5, 2)]  # the upstream's own final usage, read after the client left
+def test_a_disconnect_cancels_the_upstream_and_settles_what_was_generated_before_close_returns() -> None:
+    chunks, settled = run_pump(pause=5.0, every=10.0, read=2)
+    assert len(chunks) == 2 and upstream_closed == [True]
+    # "Hello" was generated; the upstream never reported usage, so the prompt is billed at our own estimate.
+    assert settled == [Outcome("disconnected", TokenUsage(7, 2), "the client disconnected")]

@@ -51,24 +51,35 @@ async def converse(region: str, endpoint_url: str | None, kwargs: dict[str, Any]
 async def converse_stream(
     region: str, endpoint_url: str | None, kwargs: dict[str, Any]
 ) -> AsyncIterator[dict[str, Any]]:
-    """Events of ConverseStream; a thread reads botocore's blocking stream and hands events to the loop."""
+    """Events of ConverseStream; a thread reads botocore's blocking stream and hands events to the loop. Leaving
+    the iteration early (the client went away) closes the upstream connection and ends the thread."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Any] = asyncio.Queue()
     stop = threading.Event()
+    streams: list[Any] = []
+
+    def hand(item: Any) -> None:
+        if stop.is_set():
+            return
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is gone: no one is reading any more
+            stop.set()
 
     def read() -> None:
         try:
             response = _client(region, endpoint_url).converse_stream(**kwargs)
+            streams.append(response["stream"])
             for event in response["stream"]:
                 if stop.is_set():
                     break
-                loop.call_soon_threadsafe(queue.put_nowait, event)
+                hand(event)
         except (ClientError, BotoCoreError) as error:
-            loop.call_soon_threadsafe(queue.put_nowait, _mapped(error))
+            hand(_mapped(error))
         except Exception as error:  # surfaced to the caller, not lost in the thread
-            loop.call_soon_threadsafe(queue.put_nowait, UpstreamError(502, f"Bedrock stream failed: {error}"))
+            hand(UpstreamError(502, f"Bedrock stream failed: {error}"))
         finally:
-            loop.call_soon_threadsafe(queue.put_nowait, _END)
+            hand(_END)
 
     threading.Thread(target=read, name="bedrock-stream", daemon=True).start()
     try:
@@ -81,3 +92,5 @@ async def converse_stream(
             yield item
     finally:
         stop.set()
+        for stream in streams:
+            stream.close()  # cancels the upstream call; the reading thread ends at its next read

@@ -6,7 +6,9 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from empirio.observability import current_request_id, install_redaction
 from empirio.web.errors import install_error_handlers
@@ -29,18 +31,37 @@ def create_app(
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = f"req_{uuid.uuid4().hex}"
-        request.state.request_id = request_id
-        current_request_id.set(request_id)
-        response = await call_next(request)
-        response.headers["x-request-id"] = request_id
-        return response
-
+    app.add_middleware(RequestIdMiddleware)
     for router in routers:
         app.include_router(router)
     return app
+
+
+class RequestIdMiddleware:
+    """Gives each request its id (``request.state.request_id``, the log context) and the ``x-request-id`` header.
+
+    Plain ASGI, not ``@app.middleware``: a response streams through untouched, and a streamed response's own
+    clean-up (settling after a disconnect) runs inside the request's lifetime rather than in a detached task.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req_{uuid.uuid4().hex}"
+        scope.setdefault("state", {})["request_id"] = request_id
+        current_request_id.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["x-request-id"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def router_routes(router: APIRouter) -> set[tuple[str, str]]:
