@@ -17,7 +17,10 @@ from tests.contract.conftest import Gateway
 HELLO = [{"role": "user", "content": "Hello"}]
 CASES = {
     "chat": ("/v1/chat/completions", {"model": "test/openai-slow", "messages": HELLO}),
-    "responses": ("/v1/responses", {"model": "test/bedrock-slow", "input": "Hello", "max_output_tokens": 100}),
+    "responses": (
+        "/v1/responses",
+        {"model": "test/bedrock-slow", "input": "Hello", "max_output_tokens": 100},
+    ),
     "messages": ("/v1/messages", {"model": "test/anthropic-slow", "messages": HELLO, "max_tokens": 100}),
 }
 
