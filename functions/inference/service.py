@@ -44,6 +44,7 @@ BILLING_STATUS = {
     "upstream_error": "partial_upstream_error",
     "internal_error": "partial_internal_error",
 }
+FINISH_WHEN_CUT = {"disconnected": "cancelled", "upstream_error": "error", "internal_error": "error"}
 ERROR_TYPE = {
     "partial_disconnect": "client_disconnect",
     "partial_upstream_error": "upstream",
@@ -197,7 +198,7 @@ class InferenceService:
             record = self._record(
                 call,
                 True,
-                acc.finish or ("stop" if outcome.complete else "error"),
+                acc.finish or FINISH_WHEN_CUT.get(outcome.ending, "stop"),
                 (time.monotonic() - upstream_started) * 1000,
                 ttft,
                 outcome.error,
@@ -264,7 +265,7 @@ class InferenceService:
             "source": "playground" if call.principal.via_session else "api",
             "streamed": streamed,
             "finish_reason": finish,
-            "status": "error" if error else "ok",
+            "status": ("cancelled" if billing_status == "partial_disconnect" else "error") if error else "ok",
             "error_type": ERROR_TYPE.get(billing_status) if error else None,
             "billing_status": billing_status,
             "latency_ms": round((time.monotonic() - call.started) * 1000),

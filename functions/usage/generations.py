@@ -25,6 +25,7 @@ CSV_COLUMNS = (
     "source",
     "endpoint",
     "status",
+    "billing_status",
     "finish_reason",
     "input_tokens",
     "output_tokens",
@@ -57,6 +58,7 @@ def generation_view(record: dict[str, Any], key_names: dict[str, str] | None = N
         object="generation",
         cost=format_usd(int(record.get("cost", 0))),
         source=record.get("source") or "api",
+        billing_status=record.get("billing_status") or "complete",
     )
     if key_names is not None:
         view["key_name"] = key_names.get(record.get("key_id") or "", "")

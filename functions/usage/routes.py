@@ -15,7 +15,7 @@ from empirio.context import get_context
 from empirio.domain.accounts import Principal
 from empirio.domain.keys import Scope
 from empirio.domain.usage import parse_group_by, zone
-from empirio.errors import InvalidRequestError
+from empirio.errors import InvalidRequestError, NotFoundError
 from empirio.web.auth import authenticate, require_scope
 from functions.usage import generations, service
 
@@ -132,5 +132,18 @@ def export_generations(
 
 
 @router.get("/v1/generations/{generation_id}")
-def get_generation(generation_id: str, principal: Principal = Depends(authenticate)) -> dict[str, Any]:
-    return generations.generation(get_context().usage, principal.account_id, generation_id)
+def get_generation(
+    generation_id: str,
+    principal: Principal = Depends(authenticate),
+    wait: float = Query(0, ge=0, le=10, description="seconds to wait for a request that is still settling"),
+) -> dict[str, Any]:
+    """One request's record. A client that has just cancelled a stream can ask to ``wait`` while the server
+    settles it, instead of polling through 404s."""
+    store, deadline = get_context().usage, time.monotonic() + wait
+    while True:
+        try:
+            return generations.generation(store, principal.account_id, generation_id)
+        except NotFoundError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)

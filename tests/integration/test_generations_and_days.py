@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import time
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -174,3 +175,19 @@ def test_the_logs_page_reads_from_and_to_in_the_accounts_zone(console_app: Any, 
     shown = re.findall(r'href="/console/logs/(req_\w+)"', page.text)
     assert shown == [records[0]["request_id"]]
     assert "2026-11-30 10:15:00" in page.text  # shown in the account's zone too
+
+
+def test_a_generation_still_settling_can_be_waited_for(
+    client: Any, aws: Any, account: dict[str, Any], manage: dict[str, str]
+) -> None:
+    now = int(time.time())
+    [record] = usage_records(account["id"], 1, now - 10, now, seed=3)
+    later = threading.Timer(0.3, write_records, (aws, [record]))
+    later.start()
+    got = client.get(f"/v1/generations/{record['request_id']}", params={"wait": 5}, headers=manage)
+    later.join()
+    assert got.status_code == 200 and got.json()["id"] == record["request_id"]
+    missing = client.get("/v1/generations/req_never", params={"wait": 0.2}, headers=manage)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "generation_not_found"
+    too_long = client.get("/v1/generations/req_never", params={"wait": 60}, headers=manage)
+    assert too_long.status_code == 400 and too_long.json()["error"]["param"] == "wait"

@@ -203,18 +203,14 @@ async function ask(index, controller) {
 
 async function settled(message) {
   // The figures shown are the generation record's: the same the logs and GET /v1/generations/{id} give.
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const response = await api(`/v1/generations/${encodeURIComponent(message.request_id)}`);
-    if (response.ok) {
-      const record = await response.json();
-      message.usage = { input_tokens: record.input_tokens, output_tokens: record.output_tokens };
-      message.cost = record.cost;
-      message.latency_ms = record.latency_ms;
-      if (record.ttft_ms !== undefined && record.ttft_ms !== null) message.ttft_ms = record.ttft_ms;
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  // After Stop the server is still settling the request, so ask it to wait for the record.
+  const response = await api(`/v1/generations/${encodeURIComponent(message.request_id)}?wait=10`);
+  if (!response.ok) return;
+  const record = await response.json();
+  message.usage = { input_tokens: record.input_tokens, output_tokens: record.output_tokens };
+  message.cost = record.cost;
+  message.latency_ms = record.latency_ms;
+  if (record.ttft_ms !== undefined && record.ttft_ms !== null) message.ttft_ms = record.ttft_ms;
 }
 
 async function send(event) {

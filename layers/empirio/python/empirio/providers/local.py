@@ -1,6 +1,8 @@
 """``local/echo``: answers with the text of the last user message (or the last tool result), word by word when
 streaming, with usage from a deterministic token count. It is priced like any model, so credits move.
-With tools and ``tool_choice`` required (or naming a tool) it calls the first allowed tool with ``{}``."""
+With tools and ``tool_choice`` required (or naming a tool) it calls the first allowed tool with ``{}``; images in
+the last user message are acknowledged after the text ("[image: image/png, 1,234 bytes]"). The upstream model
+``echo-slow`` streams one word every 100 ms, for trying Stop and disconnects on a long answer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from empirio.domain.canonical import (
     Block,
     Event,
     Finish,
+    Image,
     Request,
     Response,
     Text,
@@ -29,10 +32,21 @@ from empirio.domain.tokens import count_text, estimate_prompt_tokens
 from empirio.providers.base import Options
 
 
+PACE_SECONDS = {"echo": 0.0, "echo-slow": 0.1}  # between streamed words, by upstream model
+
+
+def _image_note(image: Image) -> str:
+    if image.data is not None:
+        size = len(image.data) * 3 // 4 - image.data[-2:].count("=")
+        return f"[image: {image.media_type or 'unknown type'}, {size:,} bytes]"
+    return f"[image: {image.url}]"
+
+
 def _echo(request: Request) -> str:
     for m in reversed(request.messages):
-        if m.role == "user" and m.text():
-            return m.text()
+        images = [_image_note(b) for b in m.content if isinstance(b, Image)]
+        if m.role == "user" and (m.text() or images):
+            return " ".join([m.text(), *images]).strip()
         if m.role == "tool":
             texts = [
                 x.text
@@ -71,6 +85,7 @@ class LocalProvider:
 
     async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
         response = answer(request, options)
+        pace = PACE_SECONDS.get(model.upstream_model, 0.0)
         yield UsageUpdate(TokenUsage(input_tokens=response.usage.input_tokens))
         for index, block in enumerate(response.content):
             if isinstance(block, ToolCall):
@@ -79,6 +94,6 @@ class LocalProvider:
             elif isinstance(block, Text):
                 for word in re.findall(r"\S+\s*", block.text):
                     yield TextDelta(word)
-                    await asyncio.sleep(0)
+                    await asyncio.sleep(pace)
         yield Finish(response.finish_reason)
         yield UsageUpdate(response.usage)
