@@ -31,7 +31,6 @@ from empirio.domain.catalog import CatalogModel
 from empirio.domain.tokens import count_text, estimate_prompt_tokens
 from empirio.providers.base import Options
 
-
 PACE_SECONDS = {"echo": 0.0, "echo-slow": 0.1}  # between streamed words, by upstream model
 
 
