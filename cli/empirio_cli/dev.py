@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from empirio import config
 from empirio.context import Context, get_context, reset_context
 from empirio.metering import sweep
 from empirio.rollup import run_rollup
@@ -91,9 +92,14 @@ def show_outbox() -> None:
     outbox.propagate = False
 
 
-def run(host: str, port: int) -> None:
+def run(host: str, port: int) -> int:
     import uvicorn
 
+    try:
+        config.check()
+    except config.ConfigError as error:
+        print(f"empirio dev: refusing to start: {error}", file=sys.stderr)
+        return 2
     context, demo, _ = prepare()
     start_jobs(context)
     show_outbox()
@@ -111,3 +117,4 @@ def run(host: str, port: int) -> None:
         flush=True,
     )
     uvicorn.run(compose_app(), host=host, port=port, log_level="info")
+    return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from empirio_cli import admin
+from empirio_cli import admin, catalog
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     admin.add_parser(sub)
+    catalog.add_parser(sub)
     for job, text in (("sweep", "release expired holds"), ("rollup", "roll up closed hours of usage")):
         command = sub.add_parser(job, help=f"{text} on the running dev server (the scheduled job)")
         admin.add_target_arguments(command)
@@ -22,8 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dev":
         from empirio_cli import dev as dev_server
 
-        dev_server.run(args.host, args.port)
-        return 0
+        return dev_server.run(args.host, args.port)
+    if args.command == "catalog":
+        return catalog.run(args)
     return admin.run(args)
 
 

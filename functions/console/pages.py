@@ -12,7 +12,7 @@ from empirio.context import Context
 from empirio.domain.accounts import Account
 from empirio.domain.money import format_usd
 from empirio.domain.usage import HOUR, Totals, hour_of, iso_hour, zone
-from functions.usage import service as usage_service
+from empirio.reports import usage as usage_service
 
 DAY = 86400
 

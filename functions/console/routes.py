@@ -11,15 +11,15 @@ from fastapi.responses import FileResponse, Response
 
 from empirio.context import get_context
 from empirio.errors import ApiError, NotFoundError
+from empirio.reports import generations
+from empirio.reports.models import model_view
+from empirio.reports.usage import parse_time
 from empirio.web.auth import session_of
 from functions.console import pages
 from functions.console.examples import examples
 from functions.console.render import STATIC, base_path, local_time, page, secure
 from functions.console.router import router
 from functions.console.session import sign_in_redirect
-from functions.models.service import model_view
-from functions.usage import generations
-from functions.usage.service import parse_time
 
 RANGES = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 

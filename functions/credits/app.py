@@ -3,4 +3,4 @@
 from empirio.web.app import create_app
 from functions.credits.routes import router
 
-app = create_app(router)
+app = create_app(router, family="credits")

@@ -5,4 +5,4 @@ from empirio.web.app import create_app
 from functions.inference.routes import router
 
 SHUTDOWN = [transport.close]
-app = create_app(router, on_shutdown=SHUTDOWN)
+app = create_app(router, family="inference", on_shutdown=SHUTDOWN)

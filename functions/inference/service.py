@@ -27,10 +27,12 @@ from empirio.errors import (
     InvalidRequestError,
     NotFoundError,
     RateLimitError,
+    ServiceUnavailableError,
     UpstreamFailedError,
     UpstreamTimeoutError,
 )
 from empirio.metering import Admission, IdempotentReplay, MeterRequest
+from empirio.providers import credentials
 from empirio.providers.base import Options, UpstreamError
 from empirio.providers.registry import provider_for
 from functions.inference.pump import Outcome, Pump, PumpResponse
@@ -105,6 +107,8 @@ def upstream_error(error: UpstreamError) -> ApiError:
         return InvalidRequestError(error.message, code="upstream_invalid_request")
     if error.status == 504:
         return UpstreamTimeoutError(error.message)
+    if error.status == 503:
+        return ServiceUnavailableError(error.message, code="model_unavailable")
     return UpstreamFailedError(error.message)
 
 
@@ -128,6 +132,12 @@ class InferenceService:
 
     async def handle(self, call: Call) -> Response:
         meter = self.context.meter
+        try:
+            credentials.api_key(
+                call.model
+            )  # unavailable before anything is held (cached after the first call)
+        except UpstreamError as error:
+            raise upstream_error(error) from None
         prompt_tokens = estimate_prompt_tokens(call.request)
         try:
             admission = await run_in_threadpool(

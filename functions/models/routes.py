@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from empirio.context import get_context
+from empirio.reports import models as service
 from empirio.web.auth import authenticate
-from functions.models import service
 
 router = APIRouter(dependencies=[Depends(authenticate)])
 

@@ -16,8 +16,9 @@ from empirio.domain.accounts import Principal
 from empirio.domain.keys import Scope
 from empirio.domain.usage import parse_group_by, zone
 from empirio.errors import InvalidRequestError, NotFoundError
+from empirio.reports import generations
+from empirio.reports import usage as service
 from empirio.web.auth import authenticate, require_scope
-from functions.usage import generations, service
 
 router = APIRouter()
 manage = Depends(require_scope(Scope.MANAGE))

@@ -228,3 +228,25 @@ def test_the_hot_path_is_one_transaction_to_admit_and_one_to_settle(
     dynamo_calls.reset()
     sdk.chat.completions.create(model="test/openai", messages=HELLO)  # type: ignore[arg-type]
     assert dynamo_calls.names == ["TransactWriteItems", "TransactWriteItems"]
+
+
+def test_a_missing_provider_key_is_503_unavailable_with_the_variable_only_in_the_log(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("FAKE_OPENAI_KEY")
+    before, sent = gateway.balance(), len(gateway.upstream.requests)
+    with (
+        caplog.at_level("ERROR", logger="empirio.upstream"),
+        pytest.raises(openai.InternalServerError) as chat,
+    ):
+        gateway.openai().chat.completions.create(model="test/openai", messages=HELLO)
+    assert chat.value.status_code == 503
+    assert chat.value.body["code"] == "model_unavailable"  # type: ignore[index]
+    assert "FAKE_OPENAI_KEY" not in str(chat.value.body) and "test/openai" in str(chat.value.body)
+    with pytest.raises(anthropic.APIStatusError) as msg:
+        gateway.anthropic().messages.create(model="test/openai", max_tokens=10, messages=HELLO)
+    assert msg.value.status_code == 503 and msg.value.body["type"] == "error"  # type: ignore[index]
+    lines = [r.getMessage() for r in caplog.records if "provider key missing" in r.getMessage()]
+    assert lines and all("FAKE_OPENAI_KEY" in line and "test/openai" in line for line in lines)
+    assert gateway.balance() == before and not gateway.usage_records()  # nothing held, nothing charged
+    assert len(gateway.upstream.requests) == sent  # no upstream call was made

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from empirio.context import Context
 from empirio.domain.money import format_usd
 from empirio.domain.usage import HOUR, hour_of, hour_shard, rollup_rows
+from empirio.reports.usage import usage
 from empirio.rollup import run_rollup
 from empirio.settings import Settings
 from empirio.store.dynamo import to_item
 from empirio_cli.localaws import create_tables, start_mock_aws
-from functions.usage.service import usage
 
 T0 = 1_800_000_000 - 1_800_000_000 % HOUR  # an hour boundary
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from empirio.domain.catalog import Catalog, parse_catalog
+from empirio.config import load_catalog
+from empirio.domain.catalog import Catalog
 from empirio.metering import Meter
 from empirio.settings import Settings, get_settings
 from empirio.store.accounts import AccountStore
@@ -86,7 +86,7 @@ class Context:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return parse_catalog(Path(self.settings.catalog_path).read_text(encoding="utf-8"))
+        return load_catalog(self.settings.catalog_path)
 
 
 _context: Context | None = None

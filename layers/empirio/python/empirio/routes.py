@@ -25,6 +25,7 @@ class Family:
     entry: Literal["mangum", "web-adapter"] = "mangum"  # web-adapter: responses stream (uvicorn under LWA)
     iam_auth: bool = False  # API Gateway authorizes with SigV4 (the admin API)
     calls_models: bool = False  # reads the upstream provider keys
+    requires: tuple[str, ...] = ()  # settings it cannot run without (checked at a Lambda's init)
 
     @property
     def module(self) -> str:
@@ -106,6 +107,7 @@ FAMILIES: tuple[Family, ...] = (
             "POST /console/settings",
             "GET /console/static/{asset:path}",
         ),
+        requires=("user_pool_id", "user_pool_client_id"),
     ),
     Family(
         "admin",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,7 +26,7 @@ class Settings(BaseModel):
     catalog_path: str = Field(default_factory=_default_catalog)
     admin_token: str | None = None
     # "token": Authorization: Bearer EMPIRIO_ADMIN_TOKEN (local). "iam": API Gateway already verified SigV4.
-    admin_auth: str = "token"
+    admin_auth: Literal["token", "iam"] = "token"
     key_cache_seconds: float = Field(default=30.0, ge=0, le=30)
     # People (console): the Cognito user pool and its app client; CDK sets both, `make dev` creates them in moto.
     user_pool_id: str | None = None
@@ -34,7 +35,7 @@ class Settings(BaseModel):
     session_idle_seconds: int = Field(default=8 * 3600, ge=60)
     session_max_seconds: int = Field(default=7 * 86400, ge=60)
     # "log": print each message a person would be sent as one `outbox:` line (local); "cognito": Cognito sends.
-    outbox: str = "cognito"
+    outbox: Literal["log", "cognito"] = "cognito"
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -48,22 +49,26 @@ class Settings(BaseModel):
             if key.startswith("EMPIRIO_TABLE_") and key != "EMPIRIO_TABLE_PREFIX"
         }
         values: dict[str, object] = {"table_names": names}
-        for field, var in (
-            ("table_prefix", "EMPIRIO_TABLE_PREFIX"),
-            ("catalog_path", "EMPIRIO_CATALOG"),
-            ("admin_token", "EMPIRIO_ADMIN_TOKEN"),
-            ("admin_auth", "EMPIRIO_ADMIN_AUTH"),
-            ("key_cache_seconds", "EMPIRIO_KEY_CACHE_SECONDS"),
-            ("user_pool_id", "EMPIRIO_USER_POOL_ID"),
-            ("user_pool_client_id", "EMPIRIO_USER_POOL_CLIENT_ID"),
-            ("session_idle_seconds", "EMPIRIO_SESSION_IDLE_SECONDS"),
-            ("session_max_seconds", "EMPIRIO_SESSION_MAX_SECONDS"),
-            ("outbox", "EMPIRIO_OUTBOX"),
-        ):
+        for field, var in ENV_VARIABLES.items():
             if env.get(var):
                 values[field] = env[var]
         values["region"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
         return cls.model_validate(values)
+
+
+# Each setting's environment variable (the table names come from EMPIRIO_TABLE_<LOGICAL NAME>).
+ENV_VARIABLES = {
+    "table_prefix": "EMPIRIO_TABLE_PREFIX",
+    "catalog_path": "EMPIRIO_CATALOG",
+    "admin_token": "EMPIRIO_ADMIN_TOKEN",
+    "admin_auth": "EMPIRIO_ADMIN_AUTH",
+    "key_cache_seconds": "EMPIRIO_KEY_CACHE_SECONDS",
+    "user_pool_id": "EMPIRIO_USER_POOL_ID",
+    "user_pool_client_id": "EMPIRIO_USER_POOL_CLIENT_ID",
+    "session_idle_seconds": "EMPIRIO_SESSION_IDLE_SECONDS",
+    "session_max_seconds": "EMPIRIO_SESSION_MAX_SECONDS",
+    "outbox": "EMPIRIO_OUTBOX",
+}
 
 
 @lru_cache(maxsize=1)

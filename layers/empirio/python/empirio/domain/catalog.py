@@ -154,6 +154,23 @@ class Catalog:
         ]
 
 
+class CatalogDocument(BaseModel):
+    """The catalog file's shape; its JSON Schema (``catalog/models.schema.json``) is generated from this."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, title="EmpirioLabs model catalog")
+
+    schema_url: str | None = Field(default=None, alias="$schema")
+    version: str = Field(
+        default="", description="recorded with each request as the price list it was charged under"
+    )
+    models: list[CatalogModel]
+
+
+def catalog_schema() -> dict[str, object]:
+    """The JSON Schema of the catalog file, as published in the repository."""
+    return CatalogDocument.model_json_schema(by_alias=True)
+
+
 def parse_catalog(text: str) -> Catalog:
     """Parse and validate catalog JSON (``{"models": [...]}``); raises CatalogError naming the bad entry."""
     try:
@@ -161,7 +178,10 @@ def parse_catalog(text: str) -> Catalog:
     except json.JSONDecodeError as exc:
         raise CatalogError(f"catalog is not valid JSON: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("models"), list):
-        raise CatalogError('catalog must be an object with a "models" list')
+        raise CatalogError('the catalog must be an object with a "models" list: {"models": [...]}')
+    unknown = sorted(set(document) - {"$schema", "version", "models"})
+    if unknown:
+        raise CatalogError(f"unknown top-level fields {unknown}")
     models = []
     for index, raw in enumerate(document["models"]):
         try:
@@ -169,6 +189,6 @@ def parse_catalog(text: str) -> Catalog:
         except ValidationError as exc:
             name = raw.get("id", f"#{index}") if isinstance(raw, dict) else f"#{index}"
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise CatalogError(f"catalog model {name}: {where}: {first['msg']}") from exc
+            where = ".".join(str(p) for p in first["loc"]) or "entry"
+            raise CatalogError(f"model {name}: {where}: {first['msg']}") from exc
     return Catalog(models, version=str(document.get("version", "")))

@@ -10,16 +10,21 @@ from fastapi import APIRouter, FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from empirio import config, routes
 from empirio.observability import current_request_id, install_redaction
 from empirio.web.errors import install_error_handlers
 
 
 def create_app(
     *routers: APIRouter,
+    family: str | None = None,
     title: str = "EmpirioLabs API",
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
-    """A FastAPI app serving ``routers``; every response carries ``x-request-id``."""
+    """A FastAPI app serving ``routers`` (of ``family``, whose configuration is checked first: a bad catalog or
+    a missing setting fails the Lambda's init, not the first customer's request); every response carries
+    ``x-request-id``."""
+    config.check(routes.family(family).requires if family else ())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
