@@ -117,5 +117,5 @@ def test_stop_mid_answer_bills_the_partial_answer_and_images_reach_models_that_t
 
     page.get_by_role("link", name="Logs").click()
     row = page.get_by_role("row").filter(has_text="local/echo-slow")
-    row.get_by_text("cancelled").wait_for()
+    row.locator(".badge", has_text="cancelled").wait_for()
     screenshot(page, stack, "logs-cancelled")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,3 +98,20 @@ def make_books(aws: Any) -> Any:
         return Books(aws, account.account_id, principal, meter or Meter(aws.ledger))
 
     return make
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+@pytest.fixture
+def busy_cores() -> Iterator[None]:
+    """Every core kept busy by another process while the test runs (a loaded CI machine)."""
+    processes = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(os.cpu_count() or 2)]
+    for process in processes:
+        process.start()
+    yield
+    for process in processes:
+        process.terminate()
+        process.join()

@@ -51,25 +51,64 @@ def test_balance_for_exactly_10_holds_admits_exactly_10_of_50(make_books: Any, a
     books.assert_books_balance()
 
 
+class CountingLedger:
+    """The ledger store, counting admission attempts (each is one DynamoDB transaction)."""
+
+    def __init__(self, ledger: Any) -> None:
+        self._ledger = ledger
+        self.attempts = 0
+        self._lock = threading.Lock()
+
+    def admit(self, request: Any) -> None:
+        with self._lock:
+            self.attempts += 1
+        self._ledger.admit(request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh-instances", "warm-instance"])
-def test_rpm_20_admits_at_most_the_published_bound_of_100_concurrent(
-    make_books: Any, aws: Any, warm: bool
+def test_200_concurrent_on_one_hot_account_with_busy_cores_get_only_admissions_or_429s_within_the_bound(
+    make_books: Any, aws: Any, warm: bool, busy_cores: None
 ) -> None:
     books: Books = make_books(rpm=20)
-    shared = Meter(aws.ledger)
+    ledger = CountingLedger(aws.ledger)
+    shared = Meter(ledger)  # type: ignore[arg-type]
     started = time.monotonic()
     if warm:
         shared.void(shared.admit(books.request(prompt=1, max_tokens=1)))
-    requests = [books.request(prompt=10, max_tokens=10) for _ in range(100)]
-    results = run_concurrently(100, lambda i: (shared if warm else Meter(aws.ledger)).admit(requests[i]))
+    requests = [books.request(prompt=10, max_tokens=10) for _ in range(200)]
+    results = run_concurrently(200, lambda i: (shared if warm else Meter(ledger)).admit(requests[i]))  # type: ignore[arg-type]
     elapsed = time.monotonic() - started
     admitted = sum(isinstance(r, Admission) for r in results) + warm
     limited = [r for r in results if isinstance(r, RateLimitError)]
+    others = [r for r in results if not isinstance(r, Admission | RateLimitError)]
+    assert not others, others[:3]  # never an error that is neither (no 503 "busy", no 500)
     # Published: at most L + L·t/60 requests in any window of t seconds (token bucket, capacity L).
-    bound = 20 + 20 * elapsed / 60
-    assert 20 <= admitted <= bound, (admitted, elapsed)
-    assert admitted - warm + len(limited) == 100
+    assert 20 <= admitted <= 20 + 20 * elapsed / 60, (admitted, elapsed)
     assert all(int(r.headers["retry-after"]) >= 1 for r in limited)
+    assert ledger.attempts <= 4 * 200, ledger.attempts  # linear in the requests, not quadratic
+    books.assert_books_balance()
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh-instances", "warm-instance"])
+def test_a_tpm_hot_account_converges_without_retries_growing_with_concurrency(
+    make_books: Any, aws: Any, warm: bool, busy_cores: None
+) -> None:
+    """A bucket with a small increment (here TPM 2,000,000, 20 tokens a request) on an idle account: the case
+    that made every attempt lose to the next winner."""
+    books: Books = make_books(rpm=100_000, tpm=2_000_000)
+    ledger = CountingLedger(aws.ledger)
+    shared = Meter(ledger)  # type: ignore[arg-type]
+    if warm:
+        shared.void(shared.admit(books.request(prompt=1, max_tokens=1)))
+    requests = [books.request(prompt=10, max_tokens=10) for _ in range(200)]
+    results = run_concurrently(200, lambda i: (shared if warm else Meter(ledger)).admit(requests[i]))  # type: ignore[arg-type]
+    assert all(isinstance(r, Admission) for r in results), [
+        r for r in results if not isinstance(r, Admission)
+    ][:3]
+    assert ledger.attempts <= 4 * 200, ledger.attempts
     books.assert_books_balance()
 
 

@@ -11,6 +11,7 @@ This is what the inference path calls around every upstream call:
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -22,20 +23,22 @@ from empirio.domain.accounts import Principal
 from empirio.domain.admission import AccountView, Plan, plan_request, refusal
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
-from empirio.domain.limits import BucketState, correction_us, plan, state
+from empirio.domain.limits import BucketState, correction_us, overtaken, plan, state
 from empirio.domain.pricing import Usage, cost_micros
 from empirio.domain.usage import hour_shard
 from empirio.errors import (
     IdempotencyConflictError,
     IdempotencyInProgressError,
     NotFoundError,
-    ServiceUnavailableError,
+    RateLimitError,
 )
 from empirio.observability import request_metrics
 from empirio.store.ledger import AdmitConflict, Hold, HoldRequest, LedgerStore, SettleResult
 
 logger = logging.getLogger("empirio.metering")
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = 0.004  # jitter before retry n: uniform in [0, n·4 ms]
+MIN_MARGIN_US = 50_000  # the least a contended idle plan looks ahead
 
 
 @dataclass(frozen=True)
@@ -106,13 +109,21 @@ class Meter:
         self._hints = _Hints()
 
     def admit(self, req: MeterRequest) -> Admission:
+        """Hold and take rate capacity in one conditional transaction. A failed condition returns the stored
+        account, from which the refusal (402/429) is decided or the plan corrected; an idle bucket guess that a
+        concurrent admission overtook is retried with a margin (see empirio.domain.limits), so concurrent
+        admissions stop overtaking each other. A hot account that still loses every attempt gets 429 with
+        retry-after, never an error."""
         account_id = req.principal.account_id
         view = self._hints.get(account_id)
-        for _ in range(MAX_ATTEMPTS):
+        rpm_margin = tpm_margin = 0  # µs; set once an idle guess on that bucket was overtaken
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
             now_us = int(self._clock() * 1_000_000)
             request_plan = plan_request(req.model, req.prompt_tokens, req.max_tokens, view)
-            rpm_plan = plan(view.rpm, 1, now_us, view.rpm_tat)
-            tpm_plan = plan(view.tpm, request_plan.tokens, now_us, view.tpm_tat)
+            rpm_plan = plan(view.rpm, 1, now_us, view.rpm_tat, rpm_margin)
+            tpm_plan = plan(view.tpm, request_plan.tokens, now_us, view.tpm_tat, tpm_margin)
             hold_request = HoldRequest(
                 account_id=account_id,
                 request_id=req.request_id,
@@ -134,6 +145,8 @@ class Meter:
             except AdmitConflict as conflict:
                 if conflict.idempotency is not None:
                     self._idempotency_outcome(conflict.idempotency, req)
+                if conflict.contended:
+                    continue  # other transactions held the item; nothing was decided
                 if conflict.account is None:
                     raise NotFoundError("The account of this API key no longer exists.") from None
                 view = AccountView.from_item(conflict.account)
@@ -142,10 +155,19 @@ class Meter:
                 error = refusal(req.model, req.prompt_tokens, req.max_tokens, replanned, view, now_us)
                 if error is not None:
                     raise error from None
+                # An overtaken idle guess retries from a threshold past the time this attempt took to land
+                # (twice it, as load grows), so the winner's write makes the bucket busy for the others.
+                took = int(self._clock() * 1_000_000) - now_us
+                if overtaken(rpm_plan, view.rpm_tat):
+                    rpm_margin = max(rpm_margin * 2, 2 * took, MIN_MARGIN_US)
+                if overtaken(tpm_plan, view.tpm_tat):
+                    tpm_margin = max(tpm_margin * 2, 2 * took, MIN_MARGIN_US)
                 continue
             return self._admitted(req, hold_request, request_plan, view, now_us)
-        raise ServiceUnavailableError(
-            "The account is busy with concurrent requests; retry shortly.", headers={"retry-after": "1"}
+        raise RateLimitError(
+            "Too many concurrent requests on this account right now; retry after the time in retry-after.",
+            headers={"retry-after": "1"},
+            code="account_busy",
         )
 
     def _admitted(

@@ -55,6 +55,7 @@ class AdmitConflict(Exception):
 
     account: dict[str, Any] | None = None
     idempotency: dict[str, Any] | None = None
+    contended: bool = False  # lost to concurrent transactions on the same items: nothing was decided
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def _token(phase: str, request_id: str) -> str:
 def _bucket_expression(attr: str, plan: BucketPlan) -> tuple[str, str]:
     """(condition, update) for one token bucket (see empirio.domain.limits)."""
     if plan.busy:
-        return f"{attr} BETWEEN :now AND :{attr}_deadline", f"{attr} = {attr} + :{attr}_inc"
-    return f"(attribute_not_exists({attr}) OR {attr} < :now)", f"{attr} = :{attr}_new"
+        return f"{attr} BETWEEN :{attr}_from AND :{attr}_deadline", f"{attr} = {attr} + :{attr}_inc"
+    return f"(attribute_not_exists({attr}) OR {attr} < :{attr}_from)", f"{attr} = :{attr}_new"
 
 
 class LedgerStore:
@@ -115,9 +116,8 @@ class LedgerStore:
                 hold=req.amount,
                 rpm=req.assumed_rpm,
                 tpm=req.assumed_tpm,
-                now=req.now_us,
-                **_plan_values("rpm_tat", req.rpm, req.now_us),
-                **_plan_values("tpm_tat", req.tpm, req.now_us),
+                **_plan_values("rpm_tat", req.rpm),
+                **_plan_values("tpm_tat", req.tpm),
             ),
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
@@ -178,7 +178,7 @@ class LedgerStore:
             codes = cancellation_codes(error)
             if codes[1] == "ConditionalCheckFailed":
                 return  # our own hold entry exists: a retried admission that had already been applied
-            conflict = AdmitConflict()
+            conflict = AdmitConflict(contended="TransactionConflict" in codes)
             if codes[0] == "ConditionalCheckFailed":
                 conflict.account = from_item(reasons[0].get("Item") or {}) or None
             if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
@@ -187,6 +187,7 @@ class LedgerStore:
                 conflict.account is None
                 and conflict.idempotency is None
                 and codes[0] != "ConditionalCheckFailed"
+                and not conflict.contended
             ):
                 raise
             raise conflict from None
@@ -419,7 +420,11 @@ def hold_from_entry(entry: dict[str, Any]) -> Hold:
     )
 
 
-def _plan_values(attr: str, plan: BucketPlan, now: int) -> dict[str, int]:
+def _plan_values(attr: str, plan: BucketPlan) -> dict[str, int]:
     if plan.busy:
-        return {f"{attr}_deadline": plan.deadline, f"{attr}_inc": plan.increment}
-    return {f"{attr}_new": now + plan.increment}
+        return {
+            f"{attr}_from": plan.threshold,
+            f"{attr}_deadline": plan.deadline,
+            f"{attr}_inc": plan.increment,
+        }
+    return {f"{attr}_from": plan.threshold, f"{attr}_new": plan.threshold + plan.increment}
