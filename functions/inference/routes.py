@@ -26,7 +26,7 @@ async def _json_body(request: Request) -> tuple[bytes, dict[str, Any]]:
     raw = await request.body()
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # invalid JSON or UTF-8, or nested deeper than a request ever is
         raise InvalidRequestError("The request body is not valid JSON.", param="body") from None
     if not isinstance(body, dict):
         raise InvalidRequestError("The request body must be a JSON object.", param="body")

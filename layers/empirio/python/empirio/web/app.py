@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from empirio import config, routes
 from empirio.observability import current_request_id, install_redaction
+from empirio.web.bounds import RequestBounds
 from empirio.web.errors import install_error_handlers
 
 
@@ -36,7 +37,8 @@ def create_app(
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     install_error_handlers(app)
 
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestBounds)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so even a refused request has an id
     for router in routers:
         app.include_router(router)
     return app

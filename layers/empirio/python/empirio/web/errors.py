@@ -22,6 +22,8 @@ _ANTHROPIC_TYPES = {
     404: "not_found_error",
     409: "invalid_request_error",
     413: "request_too_large",
+    414: "invalid_request_error",
+    431: "invalid_request_error",
     422: "invalid_request_error",
     429: "rate_limit_error",
     503: "overloaded_error",
