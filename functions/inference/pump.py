@@ -83,6 +83,8 @@ class Pump:
                 self._feed(event)
             async for event in self.events:
                 self._feed(event)
+            if self.accumulator.finish is None:  # a clean end without the provider's final event: cut short
+                ending, error = "upstream_error", "The upstream provider ended the stream before it finished."
         except UpstreamError as exc:
             ending, error = "upstream_error", exc.message
         except asyncio.CancelledError:

@@ -35,7 +35,7 @@ from empirio.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers import credentials
 from empirio.providers.base import Options, UpstreamError
 from empirio.providers.registry import provider_for
-from functions.inference.pump import Outcome, Pump, PumpResponse
+from functions.inference.pump import Ending, Outcome, Pump, PumpResponse
 
 logger = logging.getLogger("empirio.inference")
 MAX_STORED_RESPONSE = 256 * 1024  # DynamoDB items stop at 400 KB
@@ -46,12 +46,13 @@ BILLING_STATUS = {
     "upstream_error": "partial_upstream_error",
     "internal_error": "partial_internal_error",
 }
-FINISH_WHEN_CUT = {"disconnected": "cancelled", "upstream_error": "error", "internal_error": "error"}
-ERROR_TYPE = {
-    "partial_disconnect": "client_disconnect",
-    "partial_upstream_error": "upstream",
-    "partial_internal_error": "internal",
+FINISH_WHEN_CUT: dict[Ending, str] = {
+    "disconnected": "cancelled",
+    "upstream_error": "error",
+    "internal_error": "error",
+    "complete": "stop",
 }
+ERROR_TYPE = {"disconnected": "client_disconnect", "upstream_error": "upstream", "internal_error": "internal"}
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class InferenceService:
         self, call: Call, admission: Admission, provider: Any, options: Options, headers: dict[str, str]
     ) -> Response:
         upstream_started = time.monotonic()
-        async with self._voided_on_failure(admission):
+        async with self._voided_on_failure(call, admission, streamed=False):
             response = await provider.complete(call.request, call.model, options)
         upstream_ms = (time.monotonic() - upstream_started) * 1000
         cost = charge_for(admission, response.usage, call.model)
@@ -187,15 +188,26 @@ class InferenceService:
         upstream_started = time.monotonic()
         events = provider.stream(call.request, call.model, options).__aiter__()
         first = None
-        async with self._voided_on_failure(admission):  # errors before the first byte keep a proper status
+        async with self._voided_on_failure(call, admission, streamed=True):  # before the first byte: a status
             with contextlib.suppress(StopAsyncIteration):
                 first = await events.__anext__()
         renderer = call.fmt.StreamRenderer(request_id=call.request_id, model=call.model.id)
 
         async def finish(outcome: Outcome, rendered: list[bytes]) -> list[bytes]:
             acc = pump.accumulator
+            elapsed = (time.monotonic() - upstream_started) * 1000
             if outcome.error and not (outcome.usage.output_tokens > 0 or acc.text or acc.calls):
-                await run_in_threadpool(self.context.meter.void, admission)
+                failed = self._record(
+                    call,
+                    True,
+                    FINISH_WHEN_CUT[outcome.ending],
+                    elapsed,
+                    None,
+                    error=outcome.error,
+                    ending=outcome.ending,
+                    charged=False,
+                )
+                await run_in_threadpool(self.context.meter.void, admission, failed)
                 return [] if outcome.ending == "disconnected" else list(renderer.error(outcome.error))
             cost = charge_for(admission, outcome.usage, call.model)
             if outcome.complete:
@@ -209,10 +221,10 @@ class InferenceService:
                 call,
                 True,
                 acc.finish or FINISH_WHEN_CUT.get(outcome.ending, "stop"),
-                (time.monotonic() - upstream_started) * 1000,
+                elapsed,
                 ttft,
-                outcome.error,
-                BILLING_STATUS[outcome.ending],
+                error=outcome.error,
+                ending=outcome.ending,
             )
             text = b"".join([*rendered, *tail]).decode()
             stored = {"status": 200, "content_type": "text/event-stream", "body": text}
@@ -239,16 +251,47 @@ class InferenceService:
         )
 
     @contextlib.asynccontextmanager
-    async def _voided_on_failure(self, admission: Admission) -> AsyncIterator[None]:
-        """A failed upstream call is not charged: the hold is voided and the failure mapped for the client."""
+    async def _voided_on_failure(
+        self, call: Call, admission: Admission, streamed: bool
+    ) -> AsyncIterator[None]:
+        """A failed upstream call is not charged: the hold is voided, the failure recorded with no cost, and
+        mapped for the client."""
+        started = time.monotonic()
         try:
             yield
         except UpstreamError as error:
-            await run_in_threadpool(self.context.meter.void, admission)
-            raise upstream_error(error) from None
+            mapped = upstream_error(error)
+            await self._void(
+                call, admission, streamed, started, error.message, "upstream_error", mapped.status
+            )
+            raise mapped from None
         except BaseException:
-            await run_in_threadpool(self.context.meter.void, admission)
+            await self._void(call, admission, streamed, started, "internal error", "internal_error", 500)
             raise
+
+    async def _void(
+        self,
+        call: Call,
+        admission: Admission,
+        streamed: bool,
+        started: float,
+        error: str,
+        ending: Ending,
+        status: int,
+    ) -> None:
+        elapsed = (time.monotonic() - started) * 1000
+        record = self._record(
+            call,
+            streamed,
+            "error",
+            elapsed,
+            None,
+            error=error,
+            ending=ending,
+            charged=False,
+            error_status=status,
+        )
+        await run_in_threadpool(self.context.meter.void, admission, record)
 
     async def _settle(
         self, admission: Admission, usage: TokenUsage, record: dict[str, Any], stored: dict[str, Any] | None
@@ -266,18 +309,25 @@ class InferenceService:
         finish: str,
         upstream_ms: float,
         ttft_ms: float | None,
+        *,
         error: str | None = None,
-        billing_status: str = "complete",
+        ending: Ending = "complete",
+        charged: bool = True,
+        error_status: int | None = None,
     ) -> dict[str, Any]:
+        """The usage record's description of the request (the meter adds the usage and the money)."""
+        billing = BILLING_STATUS[ending] if charged else "not_charged"
         return {
             "price_version": call.price_version,
             "endpoint": call.endpoint,
             "source": "playground" if call.principal.via_session else "api",
             "streamed": streamed,
             "finish_reason": finish,
-            "status": ("cancelled" if billing_status == "partial_disconnect" else "error") if error else "ok",
-            "error_type": ERROR_TYPE.get(billing_status) if error else None,
-            "billing_status": billing_status,
+            "status": "ok" if not error else ("cancelled" if ending == "disconnected" else "error"),
+            "error_type": ERROR_TYPE.get(ending) if error else None,
+            "error_status": error_status,
+            "error_message": error[:300] if error else None,
+            "billing_status": billing,
             "latency_ms": round((time.monotonic() - call.started) * 1000),
             "upstream_latency_ms": round(upstream_ms),
             "ttft_ms": round(ttft_ms) if ttft_ms is not None else None,

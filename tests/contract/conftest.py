@@ -59,7 +59,18 @@ def _model(model_id: str, provider: str, upstream_model: str, base_url: str | No
 def catalog_for(base: str) -> dict[str, Any]:
     urls = {"openai": f"{base}/openai/v1", "anthropic": f"{base}/anthropic", "bedrock": f"{base}/bedrock"}
     models = [_model(f"test/{p}", p, f"{p}-model", urls[p]) for p in ("openai", "anthropic", "bedrock")]
-    for scenario in ("fail-429", "fail-500", "fail-400", "slow", "cut", "hang"):
+    for scenario in (
+        "fail-429",
+        "fail-500",
+        "fail-400",
+        "slow",
+        "cut",
+        "hang",
+        "truncated",
+        "garbage",
+        "html",
+        "trickle",
+    ):
         models += [
             _model(f"test/{p}-{scenario}", p, scenario, urls[p]) for p in ("openai", "anthropic", "bedrock")
         ]

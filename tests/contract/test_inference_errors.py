@@ -104,7 +104,10 @@ def test_upstream_429_is_429_with_retry_after_and_costs_nothing(
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) >= 1
     assert response.json()["error"]["type"] == "rate_limit_error"
-    assert gateway.balance() == 10_000_000 and gateway.usage_records() == []
+    assert gateway.balance() == 10_000_000 and gateway.charged() == 0
+    [record] = gateway.usage_records()  # the failure is on record, at no cost
+    assert record["status"] == "error" and record["error_status"] == 429 and record["cost"] == 0
+    assert record["billing_status"] == "not_charged"
     assert gateway.context.accounts.require(gateway.account_id).held == 0
 
 

@@ -3,7 +3,9 @@
 (a malformed upstream request gets a 400) and records every request for assertions.
 
 Scenarios by upstream model name: ``fail-429``, ``fail-500``, ``fail-400``, ``slow`` (pauses between chunks),
-``cut`` (the connection drops mid-stream). Requests with tools get the tool-call fixture; requests asking for
+``cut`` (the connection drops mid-stream), ``truncated`` (the stream ends cleanly before its final events),
+``garbage`` (unparseable JSON), ``html`` (a web page instead of JSON or SSE), ``trickle`` (alive but barely:
+a comment or a byte every 200 ms). Requests with tools get the tool-call fixture; requests asking for
 JSON get the text fixture with a JSON answer in it.
 """
 
@@ -146,18 +148,48 @@ class FakeUpstream:
     async def _stream(
         self, request: web.Request, chunks: list[bytes], model: str, content_type: str = "text/event-stream"
     ) -> web.StreamResponse:
+        if model == "html":
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
         response = web.StreamResponse(headers={"content-type": content_type})
         await response.prepare(request)
         for i, chunk in enumerate(chunks):
-            if model == "cut" and i == len(chunks) // 2:
-                assert request.transport is not None
-                request.transport.close()  # the upstream dies mid-stream
-                return response
+            if i == len(chunks) // 2:
+                if model == "cut":
+                    assert request.transport is not None
+                    request.transport.close()  # the upstream dies mid-stream
+                    return response
+                if model == "truncated":
+                    break  # a clean end, before the final events
+                if model == "garbage":
+                    await response.write(b'data: {"choices": [{"delta": {"content": "x"\n\n')
+                if model == "trickle":  # alive but never finishing: a comment every 200 ms
+                    for _ in range(40):
+                        await response.write(b": ping\n\n")
+                        await asyncio.sleep(0.2)
             await response.write(chunk)
             if model == "slow":
                 await asyncio.sleep(0.05)
         await response.write_eof()
         return response
+
+    @staticmethod
+    async def _fault(request: web.Request, model: str) -> web.StreamResponse | None:
+        """Buffered answers gone wrong: unparseable JSON, an HTML page, a body trickling in."""
+        if model in ("garbage", "truncated"):
+            return web.Response(
+                text='{"id": "chatcmpl-1", "choices": [{"mess', content_type="application/json"
+            )
+        if model == "html":
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+        if model == "trickle":
+            response = web.StreamResponse(headers={"content-type": "application/json"})
+            await response.prepare(request)
+            for byte in b'{"id": "chatcmpl-1", "choices": []}':
+                await response.write(bytes([byte]))
+                await asyncio.sleep(0.2)
+            await response.write_eof()
+            return response
+        return None
 
     # -- OpenAI ----------------------------------------------------------------------------------------------
     async def openai(self, request: web.Request) -> web.StreamResponse:
@@ -171,6 +203,8 @@ class FakeUpstream:
         if (failure := self._failure(body["model"])) is not None:
             return failure
         await self._hang(body["model"])
+        if not body.get("stream") and (fault := await self._fault(request, body["model"])) is not None:
+            return fault
         tools = bool(body.get("tools")) and body.get("tool_choice") != "none"
         wants_json = bool(body.get("response_format"))
         if body.get("stream"):
@@ -203,6 +237,8 @@ class FakeUpstream:
             return _error(400, "messages: roles must alternate, starting with user")
         if (failure := self._failure(body["model"])) is not None:
             return failure
+        if not body.get("stream") and (fault := await self._fault(request, body["model"])) is not None:
+            return fault
         tools = bool(body.get("tools"))
         wants_json = "JSON" in str(body.get("system", ""))
         if body.get("stream"):

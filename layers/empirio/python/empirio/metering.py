@@ -221,25 +221,7 @@ class Meter:
         req = admission.request
         cost = cost_micros(usage, req.model.pricing)
         split = settle_amounts(admission.hold.amount, cost)
-        now = int(self._clock())
-        usage_record = {
-            "request_id": req.request_id,
-            "account_id": req.principal.account_id,
-            "key_id": req.principal.key_id,
-            "model": req.model.id,
-            "provider": req.model.provider,
-            "created_at": now,
-            "sort_key": f"{now:012d}#{req.request_id}",
-            "hour_shard": hour_shard(now, req.request_id),
-            "input_tokens": usage.input_tokens,
-            "output_tokens": usage.output_tokens,
-            "cached_input_tokens": usage.cached_input_tokens,
-            "reasoning_tokens": usage.reasoning_tokens,
-            "cost": split.charge,
-            "price": cost,
-            "house_loss": split.house_loss,
-            **(record or {}),
-        }
+        usage_record = self._usage_record(admission, usage, split.charge, cost, split.house_loss, record)
         result = self.ledger.settle(admission.hold, split, usage.total_tokens, usage_record, response)
         request_metrics(usage_record)
         if result.settled:
@@ -254,9 +236,41 @@ class Meter:
         charged = split.charge if (result.settled or result.already) else 0
         return Settled(cost=cost, charged=charged, result=result)
 
-    def void(self, admission: Admission) -> SettleResult:
-        """Release the whole hold: the upstream call failed before producing anything billable."""
-        result = self.ledger.void(admission.hold)
+    def _usage_record(
+        self,
+        admission: Admission,
+        usage: Usage,
+        charge: int,
+        price: int,
+        house_loss: int,
+        record: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        req = admission.request
+        now = int(self._clock())
+        return {
+            "request_id": req.request_id,
+            "account_id": req.principal.account_id,
+            "key_id": req.principal.key_id,
+            "model": req.model.id,
+            "provider": req.model.provider,
+            "created_at": now,
+            "sort_key": f"{now:012d}#{req.request_id}",
+            "hour_shard": hour_shard(now, req.request_id),
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cached_input_tokens": usage.cached_input_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "cost": charge,
+            "price": price,
+            "house_loss": house_loss,
+            **(record or {}),
+        }
+
+    def void(self, admission: Admission, record: dict[str, Any] | None = None) -> SettleResult:
+        """Release the whole hold: the upstream call failed before producing anything billable. With ``record``
+        (what the failure was), a usage record with no usage and no cost is written in the same transaction."""
+        usage_record = self._usage_record(admission, Usage(), 0, 0, 0, record) if record is not None else None
+        result = self.ledger.void(admission.hold, usage_record)
         if result.settled:
             hold = admission.hold
             self._hints.shift_tpm(hold.account_id, correction_us(hold.tpm_limit, hold.tpm_cost, 0))

@@ -32,7 +32,7 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.providers import transport
-from empirio.providers.base import Options, UpstreamCall
+from empirio.providers.base import Options, UpstreamCall, UpstreamError, readable
 from empirio.providers.credentials import api_key
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -182,6 +182,9 @@ class EventParser:
     def feed(self, event: str | None, data: str) -> list[Event]:
         message = json.loads(data)
         kind = message.get("type") or event
+        if kind == "error":  # e.g. overloaded_error mid-stream
+            detail = (message.get("error") or {}).get("message") or "error event"
+            raise UpstreamError(502, f"The upstream provider failed mid-stream: {detail}")
         if kind == "message_start":
             self.usage = self.usage.merge_max(parse_usage((message.get("message") or {}).get("usage")))
             return [UsageUpdate(self.usage)]
@@ -231,10 +234,14 @@ def _raw(usage: TokenUsage) -> dict[str, int]:
 
 class AnthropicProvider:
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
-        return parse_response(await transport.post_json(build(request, model, options, stream=False)))
+        payload = await transport.post_json(build(request, model, options, stream=False))
+        with readable():
+            return parse_response(payload)
 
     async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
         parser = EventParser()
         async for event, data in transport.stream_sse(build(request, model, options, stream=True)):
-            for item in parser.feed(event, data):
+            with readable():
+                items = parser.feed(event, data)
+            for item in items:
                 yield item

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,3 +47,13 @@ class Provider(Protocol):
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response: ...
 
     def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]: ...
+
+
+@contextmanager
+def readable() -> Iterator[None]:
+    """Around parsing an upstream's answer: JSON that does not parse or has an unexpected shape is the upstream's
+    failure (502), not ours."""
+    try:
+        yield
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        raise UpstreamError(502, "The upstream provider sent an unreadable answer.") from exc

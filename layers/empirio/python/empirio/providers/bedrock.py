@@ -30,7 +30,7 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.providers import bedrock_runtime
-from empirio.providers.base import Options, UpstreamError
+from empirio.providers.base import Options, UpstreamError, readable
 
 _FINISH: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -197,12 +197,15 @@ class StreamParser:
 class BedrockProvider:
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
         payload = await bedrock_runtime.converse(model.region, model.base_url, build(request, model, options))
-        return parse_response(payload)
+        with readable():
+            return parse_response(payload)
 
     async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
         parser = StreamParser()
         async for event in bedrock_runtime.converse_stream(
             model.region, model.base_url, build(request, model, options)
         ):
-            for item in parser.feed(event):
+            with readable():
+                items = parser.feed(event)
+            for item in items:
                 yield item

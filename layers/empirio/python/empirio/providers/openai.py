@@ -29,7 +29,7 @@ from empirio.domain.canonical import (
 from empirio.domain.catalog import CatalogModel
 from empirio.formats.common import image_data_url
 from empirio.providers import transport
-from empirio.providers.base import Options, UpstreamCall
+from empirio.providers.base import Options, UpstreamCall, readable
 from empirio.providers.credentials import api_key
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -184,10 +184,14 @@ class ChunkParser:
 
 class OpenAIProvider:
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
-        return parse_response(await transport.post_json(build(request, model, options, stream=False)))
+        payload = await transport.post_json(build(request, model, options, stream=False))
+        with readable():
+            return parse_response(payload)
 
     async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
         parser = ChunkParser()
         async for event, data in transport.stream_sse(build(request, model, options, stream=True)):
-            for item in parser.feed(event, data):
+            with readable():
+                items = parser.feed(event, data)
+            for item in items:
                 yield item

@@ -128,10 +128,16 @@ async def post_json(call: UpstreamCall, timeouts: Timeouts | None = None) -> dic
 
 
 async def stream_sse(
-    call: UpstreamCall, timeouts: Timeouts = Timeouts()
+    call: UpstreamCall, timeouts: Timeouts | None = None
 ) -> AsyncIterator[tuple[str | None, str]]:
     """(event, data) of every SSE message; the call is retried only until the first byte arrives."""
     response = await _open(call, timeouts or Timeouts.from_env())
+    content_type = response.headers.get("content-type", "")
+    if "text/event-stream" not in content_type:
+        response.release()
+        raise UpstreamError(
+            502, f"The upstream provider answered a stream with {content_type or 'no content type'}."
+        )
     event: str | None = None
     data: list[str] = []
     try:
@@ -148,8 +154,8 @@ async def stream_sse(
         if data:
             yield event, "\n".join(data)
     except TimeoutError as exc:
-        raise UpstreamError(504, "The upstream provider went silent mid-stream.") from exc
-    except aiohttp.ClientError as exc:
+        raise UpstreamError(504, "The upstream provider timed out mid-stream.") from exc
+    except (aiohttp.ClientError, UnicodeDecodeError) as exc:
         raise UpstreamError(502, "The upstream provider dropped the stream.") from exc
     finally:
         response.release()

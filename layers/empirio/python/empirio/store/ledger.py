@@ -217,13 +217,7 @@ class LedgerStore:
                 released=settlement.release,
                 house_loss=settlement.house_loss,
             ),
-            {
-                "Put": {
-                    "TableName": self._usage,
-                    "Item": to_item(usage_record),
-                    "ConditionExpression": "attribute_not_exists(request_id)",
-                }
-            },
+            self._usage_put(usage_record),
         ]
         if settlement.house_loss:
             items.append(
@@ -253,16 +247,24 @@ class LedgerStore:
             )
         return self._resolve(items, "settle", hold, expect="settled")
 
-    def void(self, hold: Hold) -> SettleResult:
-        """Release the whole hold (the upstream call failed); TPM reservation refunded, idempotency key freed."""
-        return self._release(hold, "voided", "void", refund_tpm=True)
+    def void(self, hold: Hold, usage_record: dict[str, Any] | None = None) -> SettleResult:
+        """Release the whole hold (the upstream call failed); TPM reservation refunded, idempotency key freed,
+        and the failed request's usage record (no usage, no cost) written with it when given."""
+        return self._release(hold, "voided", "void", refund_tpm=True, usage_record=usage_record)
 
     def expire(self, hold: Hold, now: int | None = None) -> SettleResult:
         """The sweeper's release of a hold past its expiry (conditional on the expiry, so never early)."""
         return self._release(hold, "expired", "expire", refund_tpm=False, now=now)
 
     def _release(
-        self, hold: Hold, status: str, kind: str, *, refund_tpm: bool, now: int | None = None
+        self,
+        hold: Hold,
+        status: str,
+        kind: str,
+        *,
+        refund_tpm: bool,
+        now: int | None = None,
+        usage_record: dict[str, Any] | None = None,
     ) -> SettleResult:
         now = int(time.time()) if now is None else now
         items = [
@@ -275,6 +277,8 @@ class LedgerStore:
             ),
             self._resolution_entry(hold, kind, now, released=hold.amount),
         ]
+        if usage_record is not None:
+            items.append(self._usage_put(usage_record))
         if hold.idem_key:
             items.append(
                 {
@@ -287,6 +291,15 @@ class LedgerStore:
                 }
             )
         return self._resolve(items, kind, hold, expect=status)
+
+    def _usage_put(self, usage_record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._usage,
+                "Item": to_item(usage_record),
+                "ConditionExpression": "attribute_not_exists(request_id)",
+            }
+        }
 
     def _resolve(self, items: list[dict[str, Any]], phase: str, hold: Hold, expect: str) -> SettleResult:
         try:
