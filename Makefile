@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # Boto3 and its dependencies come with the Lambda runtime; keeping them out keeps the layer small.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
 
-.PHONY: uv install dev test lint synth deploy requirements bench clean vendor browser
+.PHONY: uv install dev test lint synth deploy requirements bench soak audit clean vendor browser
 
 # The browser tests drive Debian's chromium (Playwright cannot download browsers here).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -47,6 +47,9 @@ requirements: | uv
 bench: install
 	$(RUN) python -m bench.run
 	$(RUN) python -m bench.console
+
+soak: install  # 10 minutes, 16 clients (SOAK_SECONDS=60 for a short one)
+	$(RUN) python -m bench.soak
 
 synth: install
 	$(CDK) synth --quiet -c stage=$(STAGE)

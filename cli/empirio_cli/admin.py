@@ -52,6 +52,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("key_id")
     cmds.add_parser("sweep", help="release expired holds now (what the scheduled sweeper does)")
     cmds.add_parser("rollup", help="roll up closed hours of usage now (what the scheduled rollup does)")
+    cmds.add_parser(
+        "reconcile", help="check every account's books now (what the scheduled reconciliation does)"
+    )
     p = cmds.add_parser("set-limits", help="change an account's limits")
     p.add_argument("account_id")
     for name in ("rpm", "tpm", "max-keys", "max-chats"):
@@ -78,7 +81,7 @@ def request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None, 
         return "GET", f"{base}/{a.account_id}/keys", None, {}
     if c == "revoke-key":
         return "DELETE", f"{base}/{a.account_id}/keys/{a.key_id}", None, {}
-    if c in ("sweep", "rollup"):
+    if c in ("sweep", "rollup", "reconcile"):
         return "POST", f"/admin/{c}", {}, {}
     if c == "set-limits":
         body = {k: v for k in ("rpm", "tpm", "max_keys", "max_chats") if (v := getattr(a, k)) is not None}

@@ -116,5 +116,57 @@ def run(host: str, port: int) -> int:
         '"import openai; print([m.id for m in openai.OpenAI().models.list()][:5])"',
         flush=True,
     )
-    uvicorn.run(compose_app(), host=host, port=port, log_level="info")
+    app = compose_app()
+    if os.environ.get("EMPIRIO_DEV_MEMORY"):
+        trace_memory(app)
+    uvicorn.run(app, host=host, port=port, log_level="info")
     return 0
+
+
+def trace_memory(app: FastAPI) -> None:
+    """For the soak (EMPIRIO_DEV_MEMORY=1): GET /__dev/memory walks the live heap and splits it into what moto
+    holds (the local DynamoDB and Cognito, whose data on AWS lives outside the function) and the rest (the
+    gateway's own). Slow (seconds), and it pauses the server: only for measuring."""
+
+    def memory() -> dict[str, int]:
+        from empirio_cli.localaws import serialized
+
+        with serialized():  # moto is not changing while it is measured
+            return heap_split()
+
+    app.add_api_route("/__dev/memory", memory, methods=["GET"], include_in_schema=False)
+
+
+def heap_split() -> dict[str, int]:
+    """Bytes of every object reachable from moto's backends, and of every other live object (also by type)."""
+    import gc
+
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.core.model_instances import model_data
+    from moto.dynamodb.models import dynamodb_backends
+
+    from empirio_cli import motospeed
+
+    def reach(roots: list[Any], seen: set[int], by_type: dict[str, int] | None = None) -> int:
+        size, stack = 0, list(roots)
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen or isinstance(obj, type) or type(obj).__name__ == "module":
+                continue
+            seen.add(id(obj))
+            bytes_ = sys.getsizeof(obj)
+            size += bytes_
+            if by_type is not None:
+                name = type(obj).__qualname__
+                by_type[name] = by_type.get(name, 0) + bytes_
+            stack.extend(gc.get_referents(obj))
+        return size
+
+    gc.collect()
+    moto_ids: set[int] = set()
+    tracked = [getattr(m, "instances_tracked", []) for models in model_data.values() for m in models.values()]
+    moto = reach([dynamodb_backends, cognitoidp_backends, motospeed._caches, *tracked], moto_ids)
+    by_type: dict[str, int] = {}
+    # The measurement's own bookkeeping is neither: skip it.
+    everything = reach(gc.get_objects(), {*moto_ids, id(moto_ids), id(tracked)}, by_type)
+    return {"moto_bytes": moto, "gateway_bytes": everything, **{f"type:{k}": v for k, v in by_type.items()}}

@@ -41,6 +41,11 @@ def serialize_moto() -> None:
     _patched = True
 
 
+def serialized() -> threading.RLock:
+    """The lock every moto call takes: hold it to see moto's state unchanging."""
+    return _lock
+
+
 def start_mock_aws() -> Any:
     """Start moto's mock for this process (fake credentials, serialized) and return it; call ``.stop()`` to end."""
     from moto import mock_aws

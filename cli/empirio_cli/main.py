@@ -15,7 +15,11 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--port", type=int, default=8000)
     admin.add_parser(sub)
     catalog.add_parser(sub)
-    for job, text in (("sweep", "release expired holds"), ("rollup", "roll up closed hours of usage")):
+    for job, text in (
+        ("sweep", "release expired holds"),
+        ("rollup", "roll up closed hours of usage"),
+        ("reconcile", "check every account's books"),
+    ):
         command = sub.add_parser(job, help=f"{text} on the running dev server (the scheduled job)")
         admin.add_target_arguments(command)
         command.set_defaults(admin_command=job)

@@ -7,7 +7,16 @@ keeps a sorted list per index partition, narrows each query to the items the key
 reach, and hands only those to moto's own query code, which then applies the same conditions, filter, Limit
 and LastEvaluatedKey as before.
 
-2. JSON for Query and Scan results. moto renders each response by walking botocore's shape model value by value
+2. Transactions back up only the items they touch. moto deep-copies every table a transaction names, to roll
+back on failure, so each request copied the whole usage and ledger tables: after a few thousand requests a
+request took tens of milliseconds and the dev server's memory grew by megabytes a request. The items a
+transaction names are copied instead (the calls are serialized, so nothing else changes meanwhile) and put
+back, with the index caches of those tables dropped, when moto would have rolled back.
+
+3. DynamoDB items are not tracked. moto keeps every model instance it ever creates in a class-level list (for
+its server's dashboard), so every item version, copy and read result stayed alive: about 3 KB a request.
+
+4. JSON for Query and Scan results. moto renders each response by walking botocore's shape model value by value
 (about 2.5 ms an item); DynamoDB's JSON protocol is the attribute-value dicts moto already holds, so those two
 operations are written with json.dumps (binary values base64-encoded, as on the wire).
 """
@@ -16,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import copy
 import json
 import weakref
 from collections.abc import Callable
@@ -103,7 +113,82 @@ def _patch() -> None:
 
     Table.query = query  # type: ignore[method-assign]
     _fast_json()
+    _lean_transactions()
+    _untracked_items()
     _patched = True
+
+
+def _untracked_items() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    def new(cls: type[Any], *args: Any, **kwargs: Any) -> Any:
+        return object.__new__(cls)
+
+    Item.__new__ = staticmethod(new)  # type: ignore[method-assign]
+    Item.instances_tracked.clear()  # type: ignore[attr-defined]
+
+
+class _NoTableCopies:
+    """Stands in for the ``copy`` module inside moto's transaction: tables are not copied (items are, by us)."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _lean_transactions() -> None:
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    original: Callable[..., Any] = models.DynamoDBBackend.transact_write_items
+
+    def touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+        saved = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName"))
+            key = op.get("Item") if op_type == "Put" else op.get("Key")
+            if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
+                continue
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = None
+            if table.range_key_attr is not None:
+                if table.range_key_attr not in key:
+                    continue
+                range_value = DynamoType(key[table.range_key_attr])
+            saved.append(
+                (table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value)))
+            )
+        return saved
+
+    def restore(saved: list[tuple[Any, Any, Any, Any]]) -> None:
+        for table, hash_value, range_value, item in reversed(saved):
+            if range_value is None:
+                if item is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = item
+            elif item is None:
+                table.items.get(hash_value, {}).pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = item
+            for cache_key in [k for k in _caches if k[0] == id(table)]:
+                del _caches[cache_key]
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = touched(self, transact_items)
+        setattr(models, "copy", _NoTableCopies)  # noqa: B010 (moto's module global, swapped for one call)
+        try:
+            original(self, transact_items)
+        except BaseException:
+            restore(saved)
+            raise
+        finally:
+            setattr(models, "copy", copy)  # noqa: B010
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _fast_json() -> None:

@@ -51,6 +51,7 @@ class Pump:
     rendered: list[bytes] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
     disconnected: bool = False
+    settled: bool = False
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())
@@ -66,8 +67,8 @@ class Pump:
             task.cancel()
         try:
             await task
-        except asyncio.CancelledError:  # cancelled before it started: nothing was generated or held past void
-            logger.warning("stream pump cancelled before it ran")
+        except asyncio.CancelledError:  # cancelled before it ever ran: settle here what it would have
+            await self._settle("disconnected", "the client disconnected")
 
     def _put(self, chunks: list[bytes]) -> None:
         for chunk in chunks:
@@ -96,13 +97,20 @@ class Pump:
             logger.exception("stream pump failed")
             ending, error = "internal_error", "internal error"
         finally:
-            await self._close_upstream()
-            outcome = Outcome(ending, self._billed_usage(ending == "complete"), error)
-            try:
-                self._put(await self.finish(outcome, self.rendered))
-            except Exception:
-                logger.exception("settling a stream failed")
-            self.queue.put_nowait(None)
+            await self._settle(ending, error)
+
+    async def _settle(self, ending: Ending, error: str | None) -> None:
+        """Close the upstream and settle, exactly once, however the stream ended."""
+        if self.settled:
+            return
+        self.settled = True
+        await self._close_upstream()
+        outcome = Outcome(ending, self._billed_usage(ending == "complete"), error)
+        try:
+            self._put(await self.finish(outcome, self.rendered))
+        except Exception:
+            logger.exception("settling a stream failed")
+        self.queue.put_nowait(None)
 
     async def _close_upstream(self) -> None:
         aclose = getattr(self.events, "aclose", None)

@@ -64,3 +64,19 @@ def test_a_disconnect_cancels_the_upstream_and_settles_what_was_generated_before
     assert len(chunks) == 2 and upstream_closed == [True]
     # "Hello" was generated; the upstream never reported usage, so the prompt is billed at our own estimate.
     assert settled == [Outcome("disconnected", TokenUsage(7, 2), "the client disconnected")]
+
+
+def test_a_pump_cancelled_before_it_ever_ran_still_settles_once() -> None:
+    settled: list[Outcome] = []
+
+    async def finish(outcome: Outcome, rendered: list[bytes]) -> list[bytes]:
+        settled.append(outcome)
+        return []
+
+    async def main() -> None:
+        pump = Pump(renderer=StreamRenderer("req_1", "m"), events=slow_events(0), first=[], finish=finish)
+        pump.start()
+        await pump.close()  # the client was gone before the pump's first step
+
+    asyncio.run(main())
+    assert [o.ending for o in settled] == ["disconnected"]

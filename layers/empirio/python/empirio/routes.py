@@ -122,6 +122,7 @@ FAMILIES: tuple[Family, ...] = (
             "PATCH /admin/accounts/{account_id}/limits",
             "POST /admin/sweep",
             "POST /admin/rollup",
+            "POST /admin/reconcile",
         ),
         iam_auth=True,
     ),
