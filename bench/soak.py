@@ -48,7 +48,14 @@ def rss_kib(pid: int) -> int:
 
 
 class Soak:
-    ACTIONS: ClassVar[list[str]] = ["chat", "chat_stream", "responses", "messages_stream", "disconnect", "fault"]
+    ACTIONS: ClassVar[list[str]] = [
+        "chat",
+        "chat_stream",
+        "responses",
+        "messages_stream",
+        "disconnect",
+        "fault",
+    ]
 
     def __init__(self, base: str, admin_token: str) -> None:
         self.base = base
