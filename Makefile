@@ -48,6 +48,9 @@ bench: install
 	$(RUN) python -m bench.run
 	$(RUN) python -m bench.console
 
+audit: install  # pip-audit over uv.lock; fails on a known vulnerability
+	UV_COMMAND="$(UV)" $(RUN) python .ci/audit.py
+
 soak: install  # 10 minutes, 16 clients (SOAK_SECONDS=60 for a short one)
 	$(RUN) python -m bench.soak
 
