@@ -192,7 +192,11 @@ def main() -> int:
             return run(server, base, token, args.seconds, args.clients)
         finally:
             server.terminate()
-            server.wait(30)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(30)
             upstream.stop()
             log.close()
             problems = [
@@ -244,9 +248,11 @@ def run(server: subprocess.Popen[bytes], base: str, token: str, seconds: float, 
     ):  # requests still settling after their clients left
         time.sleep(0.5)
     drain_seconds = time.monotonic() - drained_at
-    sweep = httpx.post(f"{base}/admin/sweep", headers=admin).json()
+    sweep = httpx.post(
+        f"{base}/admin/sweep", headers=admin, timeout=600
+    ).json()  # moto scans the whole ledger
     held = holding()
-    differences = httpx.post(f"{base}/admin/reconcile", headers=admin, timeout=300).json()["differences"]
+    differences = httpx.post(f"{base}/admin/reconcile", headers=admin, timeout=600).json()["differences"]
     exceptions = {k: v for k, v in soak.outcomes.items() if ":exception:" in k or k.endswith(":500")}
     growth = (end_heap["gateway_bytes"] - warm_heap["gateway_bytes"]) / warm_heap["gateway_bytes"]
     after_warmup = total - warm_requests

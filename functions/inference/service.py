@@ -20,7 +20,7 @@ from empirio.domain.accounts import Principal
 from empirio.domain.canonical import Image, Request, TokenUsage, ToolResult
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.ledger import settle_amounts
-from empirio.domain.pricing import Usage, cost_micros
+from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import (
     ApiError,
@@ -334,9 +334,11 @@ class InferenceService:
         }
 
 
-def charge_for(admission: Admission, usage: TokenUsage, model: CatalogModel) -> int:
+def charge_for(admission: Admission, usage: TokenUsage, model: CatalogModel) -> Cost:
     """What the client is told it paid: the price of its usage, capped at the hold like the charge itself."""
-    return settle_amounts(admission.hold.amount, cost_micros(_usage(usage), model.pricing)).charge
+    priced = _usage(usage)
+    charge = settle_amounts(admission.hold.amount, cost_micros(priced, model.pricing)).charge
+    return Cost(charge, price_parts(priced, model.pricing))
 
 
 def _usage(usage: TokenUsage) -> Usage:

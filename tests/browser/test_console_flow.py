@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx2 as httpx
 import openai
 import pytest
 
+from empirio.domain.money import format_usd
 from tests.browser.conftest import Stack
 from tests.browser.pages import PASSWORD, screenshot, sign_up_and_in
 
@@ -61,7 +63,7 @@ def test_sign_up_create_key_call_watch_export_revoke_sign_out(page: Any, stack: 
     today = page.get_by_role("row", name="Today")
     today.get_by_text("1", exact=True).wait_for(timeout=5000)
     assert page.evaluate("window.notReloaded"), "the page reloaded"
-    cost = str(reply.usage.model_dump()["cost"])  # type: ignore[union-attr]
+    cost = format_usd(round(Decimal(repr(reply.usage.model_dump()["cost"])) * 1_000_000))  # type: ignore[union-attr]
     assert f"${cost}" in today.inner_text()
     credits = httpx.get(stack.url("/v1/credits"), headers={"Authorization": f"Bearer {key}"})
     assert credits.status_code == 403  # an inference key cannot read billing

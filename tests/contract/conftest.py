@@ -148,3 +148,13 @@ def gateway(
     account = operator.create_account("inference", "10.00")
     key = operator.create_key(account["id"])
     return Gateway(client, key, account["id"], operator, context, upstream)
+
+
+def wire_cost(value: Any) -> int:
+    """``usage.cost`` as an answer carries it: a JSON number with at most 6 exact decimals, in micro-USD."""
+    from decimal import Decimal
+
+    assert isinstance(value, int | float) and not isinstance(value, bool), f"cost is not a number: {value!r}"
+    micros = Decimal(repr(value)) * 1_000_000
+    assert micros == micros.to_integral_value(), f"cost {value!r} is not a whole number of micro-USD"
+    return int(micros)

@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from empirio.domain.money import format_usd, parse_usd
-from tests.contract.conftest import Gateway
+from empirio.domain.money import format_usd
+from tests.contract.conftest import Gateway, wire_cost
 
 HELLO = [{"role": "user", "content": "Hello"}]
 # local/echo: $1/M input, $2/M output, and it reports the prompt at the gateway's own estimate: "Hello" is
@@ -68,7 +68,7 @@ def test_the_same_idempotency_key_returns_the_stored_result_and_charges_once(gat
     assert first.status_code == second.status_code == 200
     assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
     charges = [e for e in gateway.context.ledger.entries(gateway.account_id) if e["kind"] == "charge"]
-    assert len(charges) == 1 and gateway.charged() == parse_usd(first.json()["usage"]["cost"])
+    assert len(charges) == 1 and gateway.charged() == wire_cost(first.json()["usage"]["cost"])
     other = gateway.client.post("/v1/chat/completions", json={**body, "temperature": 0.5}, headers=headers)
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
 

@@ -4,8 +4,7 @@ from typing import Any
 
 import pytest
 
-from empirio.domain.money import parse_usd
-from tests.contract.conftest import PROVIDERS, Gateway
+from tests.contract.conftest import PROVIDERS, Gateway, wire_cost
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -16,7 +15,7 @@ def test_buffered_chat_moves_the_balance_by_its_cost(gateway: Gateway, provider:
         model=model, messages=[{"role": "user", "content": "Hello"}]
     )
     assert reply.choices[0].message.content
-    cost = parse_usd(reply.usage.model_extra["cost"])  # type: ignore[union-attr]
+    cost = wire_cost(reply.usage.model_extra["cost"])  # type: ignore[union-attr]
     assert cost > 0 and before - gateway.balance() == cost
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from empirio.domain.money import format_usd, parse_usd
-from tests.contract.conftest import Gateway
+from tests.contract.conftest import Gateway, wire_cost
 
 HELLO = [{"role": "user", "content": "Hello"}]
 
@@ -20,7 +20,7 @@ def test_sdk_requests_appear_exactly_in_usage_and_generations(gateway: Gateway) 
             "test/openai",
             chat.usage.prompt_tokens,
             chat.usage.completion_tokens,  # type: ignore[union-attr]
-            parse_usd(chat.usage.model_extra["cost"]),
+            wire_cost(chat.usage.model_extra["cost"]),
         )
     )  # type: ignore[union-attr]
     response = sdk.responses.create(model="local/echo", input="Hello there")
@@ -30,7 +30,7 @@ def test_sdk_requests_appear_exactly_in_usage_and_generations(gateway: Gateway) 
             "local/echo",
             response.usage.input_tokens,
             response.usage.output_tokens,  # type: ignore[union-attr]
-            parse_usd(response.usage.model_extra["cost"]),
+            wire_cost(response.usage.model_extra["cost"]),
         )
     )  # type: ignore[union-attr]
     message = sdk_a.messages.create(model="test/anthropic", max_tokens=100, messages=HELLO)  # type: ignore[arg-type]
@@ -40,7 +40,7 @@ def test_sdk_requests_appear_exactly_in_usage_and_generations(gateway: Gateway) 
             "test/anthropic",
             message.usage.input_tokens + (message.usage.cache_read_input_tokens or 0),
             message.usage.output_tokens,
-            parse_usd(message.usage.model_extra["cost"]),
+            wire_cost(message.usage.model_extra["cost"]),
         )
     )  # type: ignore[index]
     with sdk_a.messages.stream(model="test/bedrock", max_tokens=100, messages=HELLO) as stream:  # type: ignore[arg-type]

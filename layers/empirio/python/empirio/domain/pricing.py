@@ -50,6 +50,33 @@ def price(usage: Usage, pricing: Pricing) -> Fraction:
     )
 
 
+def price_parts(usage: Usage, pricing: Pricing) -> dict[str, Fraction]:
+    """The exact USD price of each unit the card charges and the usage used (their sum is ``price``)."""
+    cached = min(usage.cached_input_tokens, usage.input_tokens)
+    cached_rate = (
+        pricing.cached_input_per_mtok if pricing.cached_input_per_mtok is not None else pricing.input_per_mtok
+    )
+    parts = {
+        "input": _rate(pricing.input_per_mtok) * (usage.input_tokens - cached) / _MTOK,
+        "cached_input": _rate(cached_rate) * cached / _MTOK,
+        "output": _rate(pricing.output_per_mtok) * usage.output_tokens / _MTOK,
+        "request": _rate(pricing.per_request),
+        "images": _rate(pricing.per_image) * usage.images,
+        "audio_seconds": _rate(pricing.per_audio_second) * usage.audio_seconds,
+        "video_seconds": _rate(pricing.per_video_second) * usage.video_seconds,
+    }
+    return {unit: value for unit, value in parts.items() if value}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a request cost, as an answer shows it: the charge in micro-USD (the price rounded up once, and never
+    more than the hold) and the exact price of each part."""
+
+    micros: int
+    parts: dict[str, Fraction]
+
+
 def cost_micros(usage: Usage, pricing: Pricing) -> int:
     """The charge for ``usage`` in micro-USD (the one rounding rule: up, once per request)."""
     return round_cost(price(usage, pricing))

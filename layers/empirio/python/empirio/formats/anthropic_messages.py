@@ -32,9 +32,18 @@ from empirio.domain.canonical import (
     ToolResult,
 )
 from empirio.domain.limits import BucketState
-from empirio.domain.money import format_usd
+from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
-from empirio.formats.common import check, image_from_url, number, optional, positive_int, require, stop_list
+from empirio.formats.common import (
+    check,
+    cost_json,
+    image_from_url,
+    number,
+    optional,
+    positive_int,
+    require,
+    stop_list,
+)
 from empirio.formats.sse import sse
 
 ENDPOINT = "/v1/messages"
@@ -165,13 +174,13 @@ def parse_request(body: dict[str, Any]) -> Request:
     )
 
 
-def usage_json(usage: TokenUsage, cost: int) -> dict[str, Any]:
+def usage_json(usage: TokenUsage, cost: Cost) -> dict[str, Any]:
     return {
         "input_tokens": usage.input_tokens - usage.cached_input_tokens,
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": usage.cached_input_tokens,
         "output_tokens": usage.output_tokens,
-        "cost": format_usd(cost),
+        **cost_json(cost),
     }
 
 
@@ -186,7 +195,7 @@ def _block_json(block: Block) -> dict[str, Any] | None:
     return None
 
 
-def render_response(response: Response, *, request_id: str, model: str, cost: int) -> dict[str, Any]:
+def render_response(response: Response, *, request_id: str, model: str, cost: Cost) -> dict[str, Any]:
     content = [j for b in response.content if (j := _block_json(b)) is not None]
     return {
         "id": f"msg_{request_id.removeprefix('req_')}",
@@ -274,7 +283,7 @@ class StreamRenderer:
             self.finish = STOP_REASONS[event.reason]
         return []
 
-    def end(self, usage: TokenUsage, cost: int) -> list[bytes]:
+    def end(self, usage: TokenUsage, cost: Cost) -> list[bytes]:
         return [
             *self._close(),
             sse(

@@ -7,7 +7,19 @@ import binascii
 from typing import Any
 
 from empirio.domain.canonical import Image
+from empirio.domain.money import MICROS_PER_USD
+from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
+
+
+def cost_json(cost: Cost) -> dict[str, Any]:
+    """``cost`` (USD) and ``cost_details`` as JSON numbers, as OpenRouter answers: a float whose shortest form is
+    the exact decimal (micro-USD have at most 6 decimals, so ``7.89e-04`` prints as ``0.000789``'s digits and
+    never as a binary artefact). Our management API keeps decimal strings."""
+    return {
+        "cost": cost.micros / MICROS_PER_USD,
+        "cost_details": {unit: float(value) for unit, value in cost.parts.items()},
+    }
 
 
 def require(body: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str = "") -> Any:

@@ -29,9 +29,18 @@ from empirio.domain.canonical import (
     ToolResult,
 )
 from empirio.domain.limits import BucketState, openai_duration
-from empirio.domain.money import format_usd
+from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
-from empirio.formats.common import check, image_from_url, number, optional, positive_int, require, stop_list
+from empirio.formats.common import (
+    check,
+    cost_json,
+    image_from_url,
+    number,
+    optional,
+    positive_int,
+    require,
+    stop_list,
+)
 from empirio.formats.sse import HEARTBEAT as SSE_COMMENT
 from empirio.formats.sse import sse
 
@@ -168,18 +177,18 @@ def parse_request(body: dict[str, Any]) -> Request:
     )
 
 
-def usage_json(usage: TokenUsage, cost: int) -> dict[str, Any]:
+def usage_json(usage: TokenUsage, cost: Cost) -> dict[str, Any]:
     return {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
         "prompt_tokens_details": {"cached_tokens": usage.cached_input_tokens},
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-        "cost": format_usd(cost),
+        **cost_json(cost),
     }
 
 
-def render_response(response: Response, *, request_id: str, model: str, cost: int) -> dict[str, Any]:
+def render_response(response: Response, *, request_id: str, model: str, cost: Cost) -> dict[str, Any]:
     text = "".join(b.text for b in response.content if isinstance(b, Text))
     calls = [b for b in response.content if isinstance(b, ToolCall)]
     thinking = "".join(b.text for b in response.content if isinstance(b, Thinking))
@@ -274,7 +283,7 @@ class StreamRenderer:
             return [self._chunk({}, _finish(event.reason))]
         return []
 
-    def end(self, usage: TokenUsage, cost: int) -> list[bytes]:
+    def end(self, usage: TokenUsage, cost: Cost) -> list[bytes]:
         final = {**self._payload(None), "usage": usage_json(usage, cost)}
         return [sse(final), b"data: [DONE]\n\n"]
 

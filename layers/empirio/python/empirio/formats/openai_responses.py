@@ -33,9 +33,9 @@ from empirio.domain.canonical import (
     ToolChoice,
     ToolResult,
 )
-from empirio.domain.money import format_usd
+from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
-from empirio.formats.common import check, image_from_url, number, optional, positive_int, require
+from empirio.formats.common import check, cost_json, image_from_url, number, optional, positive_int, require
 from empirio.formats.openai_chat import HEARTBEAT as HEARTBEAT  # the same SSE framing and headers as Chat
 from empirio.formats.openai_chat import rate_limit_headers as rate_limit_headers
 from empirio.formats.sse import sse
@@ -183,14 +183,14 @@ def parse_request(body: dict[str, Any]) -> Request:
     )
 
 
-def usage_json(usage: TokenUsage, cost: int) -> dict[str, Any]:
+def usage_json(usage: TokenUsage, cost: Cost) -> dict[str, Any]:
     return {
         "input_tokens": usage.input_tokens,
         "input_tokens_details": {"cached_tokens": usage.cached_input_tokens},
         "output_tokens": usage.output_tokens,
         "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "total_tokens": usage.input_tokens + usage.output_tokens,
-        "cost": format_usd(cost),
+        **cost_json(cost),
     }
 
 
@@ -247,7 +247,7 @@ def _envelope(
     }
 
 
-def render_response(response: Response, *, request_id: str, model: str, cost: int) -> dict[str, Any]:
+def render_response(response: Response, *, request_id: str, model: str, cost: Cost) -> dict[str, Any]:
     rid = request_id.removeprefix("req_")
     output: list[dict[str, Any]] = []
     for i, block in enumerate(response.content):
@@ -400,7 +400,7 @@ class StreamRenderer:
             self.finish = event.reason
         return []
 
-    def end(self, usage: TokenUsage, cost: int) -> list[bytes]:
+    def end(self, usage: TokenUsage, cost: Cost) -> list[bytes]:
         out = self._close()
         status = "incomplete" if self.finish == "length" else "completed"
         final = self._envelope(status, usage_json(usage, cost))
