@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "soak.json"
 HELLO = [{"role": "user", "content": "Hello, how are you today?"}]
 WARMUP_SECONDS = 30
+DRAIN_SECONDS = 120  # a hold still pending after this is stuck, not settling
 
 
 def rss_kib(pid: int) -> int:
@@ -131,7 +132,8 @@ class Soak:
     def disconnect(self, oa: Any, an: Any, key: str, rng: random.Random) -> str:
         body = {"model": "test/openai-slow", "messages": HELLO, "stream": True, "max_tokens": 50}
         headers = {"Authorization": f"Bearer {key}"}
-        with httpx.stream("POST", f"{self.base}/v1/chat/completions", json=body, headers=headers) as response:
+        url = f"{self.base}/v1/chat/completions"
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=30) as response:
             for _ in response.iter_bytes():
                 break  # the client goes away after the first bytes
         return "disconnect:left"
@@ -244,7 +246,7 @@ def run(server: subprocess.Popen[bytes], base: str, token: str, seconds: float, 
 
     drained_at = time.monotonic()
     while (
-        holding() and time.monotonic() < drained_at + 30
+        holding() and time.monotonic() < drained_at + DRAIN_SECONDS
     ):  # requests still settling after their clients left
         time.sleep(0.5)
     drain_seconds = time.monotonic() - drained_at
