@@ -63,8 +63,7 @@ def test_sign_up_create_key_call_watch_export_revoke_sign_out(page: Any, stack: 
     today = page.get_by_role("row", name="Today")
     today.get_by_text("1", exact=True).wait_for(timeout=5000)
     assert page.evaluate("window.notReloaded"), "the page reloaded"
-    cost = format_usd(round(Decimal(repr(reply.usage.model_dump()["cost"])) * 1_000_000))  # type: ignore[union-attr]
-    assert f"${cost}" in today.inner_text()
+    assert f"${_usd(reply)}" in today.inner_text()
     credits = httpx.get(stack.url("/v1/credits"), headers={"Authorization": f"Bearer {key}"})
     assert credits.status_code == 403  # an inference key cannot read billing
     screenshot(page, stack, "dashboard")
@@ -86,7 +85,7 @@ def test_sign_up_create_key_call_watch_export_revoke_sign_out(page: Any, stack: 
     page.get_by_role("heading", name="Request").wait_for()
     request_id = "req_" + second.id.removeprefix("chatcmpl-")
     assert request_id in page.get_by_role("heading", name="Request").inner_text()
-    assert f"${second.usage.model_dump()['cost']}" in page.locator("dl").inner_text()  # type: ignore[union-attr]
+    assert f"${_usd(second)}" in page.locator("dl").inner_text()
     screenshot(page, stack, "log-detail")
 
     # CSV export of the range holds both requests.
@@ -192,3 +191,8 @@ def test_models_settings_and_hostile_strings_render_as_text(page: Any, stack: St
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Time zone set to Asia/Kolkata").wait_for()
     screenshot(page, stack, "settings")
+
+
+def _usd(reply: Any) -> str:
+    """The answer's usage.cost (a JSON number) as the console writes money: an exact decimal string."""
+    return format_usd(round(Decimal(repr(reply.usage.model_dump()["cost"])) * 1_000_000))

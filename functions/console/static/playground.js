@@ -154,7 +154,8 @@ function conversation(index) {
 }
 
 async function ask(index, controller) {
-  const column = state.columns[index];
+  const chat = state; // a late answer belongs to the chat that asked, even if another one is open by then
+  const column = chat.columns[index];
   const supported = new Set((models.get(column.model) || { parameters: [] }).parameters);
   const params = Object.fromEntries(Object.entries(column.params).filter(([k, v]) => v !== undefined && supported.has(k)));
   const message = { role: "assistant", column: index, model: column.model, content: "" };
@@ -197,8 +198,8 @@ async function ask(index, controller) {
     else message.error = error.message;
   }
   if (message.request_id) await settled(message);
-  state.messages.push(message);
-  view.replaceWith(bubble(message));
+  chat.messages.push(message);
+  if (chat === state) view.replaceWith(bubble(message));
 }
 
 async function settled(message) {
@@ -230,6 +231,7 @@ async function send(event) {
   $("message").value = "";
   $("attachment").value = "";
   renderColumns();
+  const chat = state;
   running = state.columns.map(() => new AbortController());
   $("stop").disabled = false;
   $("send").disabled = true;
@@ -237,7 +239,7 @@ async function send(event) {
   running = [];
   $("stop").disabled = true;
   $("send").disabled = false;
-  if (state.id) await save();
+  if (chat === state && state.id) await save(); // auto-save the chat that asked, if it is still the one open
 }
 
 async function save() {
