@@ -91,8 +91,8 @@ class Soak:
     def client(self, deadline: float, seed: int) -> None:
         rng = random.Random(seed)
         key = self.account()
-        oa = openai.OpenAI(base_url=f"{self.base}/v1", api_key=key, max_retries=0, timeout=30)
-        an = anthropic.Anthropic(base_url=self.base, api_key=key, max_retries=0, timeout=30)
+        oa = openai.OpenAI(base_url=f"{self.base}/v1", api_key=key, max_retries=0, timeout=120)
+        an = anthropic.Anthropic(base_url=self.base, api_key=key, max_retries=0, timeout=120)
         actions = [getattr(self, name) for name in self.ACTIONS]
         while time.monotonic() < deadline:
             action = rng.choice(actions)
@@ -133,7 +133,7 @@ class Soak:
         body = {"model": "test/openai-slow", "messages": HELLO, "stream": True, "max_tokens": 50}
         headers = {"Authorization": f"Bearer {key}"}
         url = f"{self.base}/v1/chat/completions"
-        with httpx.stream("POST", url, json=body, headers=headers, timeout=30) as response:
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=120) as response:
             for _ in response.iter_bytes():
                 break  # the client goes away after the first bytes
         return "disconnect:left"
