@@ -62,7 +62,7 @@ class Pump:
         task = self.task
         if task is None:
             return
-        if not task.done():
+        if not task.done() and not self.settled:  # once settling has begun it must finish, not be cut short
             self.disconnected = True
             task.cancel()
         try:

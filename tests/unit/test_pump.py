@@ -80,3 +80,24 @@ def test_a_pump_cancelled_before_it_ever_ran_still_settles_once() -> None:
 
     asyncio.run(main())
     assert [o.ending for o in settled] == ["disconnected"]
+
+
+def test_a_client_leaving_while_the_stream_is_being_settled_does_not_cut_the_settlement_short() -> None:
+    """The race a soak under load found: the upstream ended, settling (a slow DynamoDB write) began, and only
+    then the client left. Cancelling the pump there would leave the hold pending until the sweeper."""
+    done: list[str] = []
+
+    async def finish(outcome: Outcome, rendered: list[bytes]) -> list[bytes]:
+        await asyncio.sleep(0.2)  # the settle transaction, slow under load
+        done.append(outcome.ending)
+        return []
+
+    async def main() -> None:
+        pump = Pump(renderer=StreamRenderer("req_1", "m"), events=slow_events(0), first=[], finish=finish)
+        pump.start()
+        while not pump.settled:
+            await asyncio.sleep(0.01)
+        await pump.close()  # the client leaves now
+
+    asyncio.run(main())
+    assert done == ["complete"]
