@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -32,7 +33,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def load_catalog(path: str) -> Catalog:
-    """The catalog file, validated; any problem is reported with the file's path."""
+    """The catalog file, validated; any problem is reported with the file's path. Parsed once per file version,
+    so the start-up check and the process's context share one parse."""
+    try:
+        return _parsed(path, Path(path).stat().st_mtime_ns)
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the catalog ({exc.strerror or exc}); set EMPIRIO_CATALOG"
+        ) from None
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int) -> Catalog:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:

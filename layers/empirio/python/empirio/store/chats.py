@@ -18,7 +18,7 @@ from empirio.store.dynamo import (
     to_item,
     values,
 )
-from empirio.store.slots import free_slot, slot_usage, take_slot
+from empirio.store.slots import create_in_slot, free_slot, slot_usage
 
 _SUMMARY = ("account_id", "chat_id", "title", "created_at", "updated_at", "message_count")
 
@@ -51,24 +51,10 @@ class ChatStore:
             "message_count": len(body.messages),
             "body": json.dumps(body.model_dump(exclude_none=True, exclude={"title"}), separators=(",", ":")),
         }
-        try:
-            call(
-                self._db.transact_write_items,
-                TransactItems=[
-                    take_slot(self._accounts, account_id, "chat_count", "max_chats"),
-                    {
-                        "Put": {
-                            "TableName": self._chats,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(chat_id)",
-                        }
-                    },
-                ],
-            )
-        except ClientError as error:
-            if is_transaction_cancelled(error) and cancellation_codes(error)[0] == "ConditionalCheckFailed":
-                raise self._cap_error(account_id) from None
-            raise
+        if not create_in_slot(
+            self._db, self._accounts, account_id, "chat_count", "max_chats", self._chats, item, "chat_id"
+        ):
+            raise self._cap_error(account_id)
         return _chat(to_item(item))
 
     def _cap_error(self, account_id: str) -> Exception:

@@ -18,7 +18,7 @@ from empirio.store.dynamo import (
     to_item,
     values,
 )
-from empirio.store.slots import free_slot, slot_usage, take_slot
+from empirio.store.slots import create_in_slot, free_slot, slot_usage
 
 
 def _key_from_item(item: dict[str, Any]) -> ApiKey:
@@ -64,24 +64,10 @@ class KeyStore:
             "display": key.display,
             "created_at": key.created_at,
         }
-        try:
-            call(
-                self._db.transact_write_items,
-                TransactItems=[
-                    take_slot(self._accounts, account_id, "key_count", "max_keys"),
-                    {
-                        "Put": {
-                            "TableName": self._keys,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(key_hash)",
-                        }
-                    },
-                ],
-            )
-        except ClientError as error:
-            if is_transaction_cancelled(error) and cancellation_codes(error)[0] == "ConditionalCheckFailed":
-                raise self._cap_error(account_id) from None
-            raise
+        if not create_in_slot(
+            self._db, self._accounts, account_id, "key_count", "max_keys", self._keys, item, "key_hash"
+        ):
+            raise self._cap_error(account_id)
         return key, plaintext
 
     def _cap_error(self, account_id: str) -> Exception:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from empirio.store.dynamo import call, from_item, to_item, values
+from botocore.exceptions import ClientError
+
+from empirio.store.dynamo import (
+    call,
+    cancellation_codes,
+    from_item,
+    is_transaction_cancelled,
+    to_item,
+    values,
+)
 
 
 def take_slot(accounts_table: str, account_id: str, count: str, cap: str) -> dict[str, Any]:
@@ -19,6 +28,39 @@ def take_slot(accounts_table: str, account_id: str, count: str, cap: str) -> dic
             "ExpressionAttributeValues": values(one=1),
         }
     }
+
+
+def create_in_slot(
+    client: Any,
+    accounts_table: str,
+    account_id: str,
+    count: str,
+    cap: str,
+    table: str,
+    item: dict[str, Any],
+    key: str,
+) -> bool:
+    """Put ``item`` (new, by its ``key`` attribute) and take a slot in one transaction; False when the account is
+    at its cap (or gone), so the caller can say how to free one."""
+    try:
+        call(
+            client.transact_write_items,
+            TransactItems=[
+                take_slot(accounts_table, account_id, count, cap),
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": to_item(item),
+                        "ConditionExpression": f"attribute_not_exists({key})",
+                    }
+                },
+            ],
+        )
+    except ClientError as error:
+        if is_transaction_cancelled(error) and cancellation_codes(error)[0] == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
 
 
 def free_slot(accounts_table: str, account_id: str, count: str) -> dict[str, Any]:
