@@ -17,7 +17,7 @@ from empirio.errors import InvalidRequestError, PermissionDeniedError
 from empirio.formats import anthropic_messages
 from empirio.web.auth import authenticate
 from functions.inference.formats import FORMATS
-from functions.inference.service import Call, InferenceService, fingerprint, resolve_model
+from functions.inference.service import Call, InferenceService, fingerprint, resolve_models
 
 router = APIRouter()
 
@@ -42,14 +42,14 @@ async def _infer(request: Request, endpoint: str) -> Response:
     fmt = FORMATS[endpoint]
     canonical = fmt.parse_request(body)
     context = get_context()
-    model = resolve_model(context, canonical, endpoint)
+    models = resolve_models(context, canonical, endpoint)
     request_id = getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex}"
     idempotency_key = request.headers.get("idempotency-key")
     call = Call(
         endpoint=endpoint,
         fmt=fmt,
         request=canonical,
-        model=model,
+        models=models,
         principal=principal,
         request_id=request_id,
         started=started,

@@ -7,18 +7,20 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from empirio.context import Context
 from empirio.domain.accounts import Principal
-from empirio.domain.canonical import Image, Request, TokenUsage, ToolResult
+from empirio.domain.canonical import Event, Image, Request, TokenUsage, ToolResult
+from empirio.domain.canonical import Response as CanonicalResponse
 from empirio.domain.catalog import CatalogModel
+from empirio.domain.fallbacks import Attempt, envelope, falls_back, incompatibility
 from empirio.domain.ledger import settle_amounts
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
 from empirio.domain.tokens import estimate_prompt_tokens
@@ -38,6 +40,7 @@ from empirio.providers.registry import provider_for
 from functions.inference.pump import Ending, Outcome, Pump, PumpResponse
 
 logger = logging.getLogger("empirio.inference")
+T = TypeVar("T")
 MAX_STORED_RESPONSE = 256 * 1024  # DynamoDB items stop at 400 KB
 # How a request was billed, in its usage record: in full, or for what was generated before the stream ended early.
 BILLING_STATUS = {
@@ -62,7 +65,7 @@ class Call:
     endpoint: str
     fmt: ModuleType
     request: Request
-    model: CatalogModel
+    models: tuple[CatalogModel, ...]  # the model, then its fallbacks in the order they are tried
     principal: Principal
     request_id: str
     started: float
@@ -70,21 +73,50 @@ class Call:
     idempotency_key: str | None
     price_version: str = ""
 
+    @property
+    def model(self) -> CatalogModel:
+        return self.models[0]
 
-def resolve_model(context: Context, request: Request, endpoint: str) -> CatalogModel:
-    model = context.catalog.get(request.model)
-    if model is None:
-        raise NotFoundError(
-            f"The model '{request.model}' does not exist. GET /v1/models lists the models.",
-            param="model",
-            code="model_not_found",
-        )
-    if not model.serves(endpoint):
+
+def resolve_models(context: Context, request: Request, endpoint: str) -> tuple[CatalogModel, ...]:
+    """The request's model and its fallbacks from the catalog. Every one must exist and take the request's
+    inputs; a fallback that serves another endpoint or outputs other modalities is refused up front."""
+    primary = _resolve(context, request.model, "model")
+    if not primary.serves(endpoint):
         raise InvalidRequestError(
-            f"The model '{model.id}' does not serve {endpoint}; it serves {', '.join(model.endpoints)}.",
+            f"The model '{primary.id}' does not serve {endpoint}; it serves {', '.join(primary.endpoints)}.",
             param="model",
             code="unsupported_endpoint",
         )
+    models = [primary]
+    for name in request.fallbacks:
+        model = _resolve(context, name, "models")
+        reason = incompatibility(primary, model, endpoint)
+        if reason is not None:
+            raise InvalidRequestError(
+                f"The models of one request must serve the same endpoint and modalities: {reason}.",
+                param="models",
+                code="incompatible_models",
+            )
+        if model not in models:  # an alias names a model already listed
+            models.append(model)
+    for model in models:
+        _check_inputs(model, request)
+    return tuple(models)
+
+
+def _resolve(context: Context, name: str, param: str) -> CatalogModel:
+    model = context.catalog.get(name)
+    if model is None:
+        raise NotFoundError(
+            f"The model '{name}' does not exist. GET /v1/models lists the models.",
+            param=param,
+            code="model_not_found",
+        )
+    return model
+
+
+def _check_inputs(model: CatalogModel, request: Request) -> None:
     has_image = any(
         isinstance(b, Image) or (isinstance(b, ToolResult) and any(isinstance(x, Image) for x in b.content))
         for m in request.messages
@@ -96,7 +128,6 @@ def resolve_model(context: Context, request: Request, endpoint: str) -> CatalogM
             param="messages",
             code="unsupported_modality",
         )
-    return model
 
 
 def upstream_error(error: UpstreamError) -> ApiError:
@@ -133,12 +164,19 @@ class InferenceService:
 
     async def handle(self, call: Call) -> Response:
         meter = self.context.meter
-        try:
-            credentials.api_key(
-                call.model
-            )  # unavailable before anything is held (cached after the first call)
-        except UpstreamError as error:
-            raise upstream_error(error) from None
+        tries: list[Attempt] = []
+        models = []
+        for model in call.models:  # a model whose key is missing is unavailable before anything is held
+            try:
+                credentials.api_key(model)  # cached after the first call
+            except UpstreamError as error:
+                if len(call.models) == 1:
+                    raise upstream_error(error) from None
+                tries.append(Attempt(model.id, model.provider, error.status, 0, error.message))
+            else:
+                models.append(model)
+        if not models:
+            raise upstream_error(UpstreamError(503, tries[-1].error or "unavailable"))
         prompt_tokens = estimate_prompt_tokens(call.request)
         try:
             admission = await run_in_threadpool(
@@ -146,7 +184,7 @@ class InferenceService:
                 MeterRequest(
                     principal=call.principal,
                     request_id=call.request_id,
-                    model=call.model,
+                    model=envelope(models),
                     prompt_tokens=prompt_tokens,
                     max_tokens=call.request.max_tokens,
                     idempotency_key=call.idempotency_key,
@@ -159,46 +197,60 @@ class InferenceService:
             "x-request-id": call.request_id,
             **call.fmt.rate_limit_headers(admission.rpm, admission.tpm, time.time()),
         }
-        provider = provider_for(call.model.provider)
-        options = Options(max_tokens=admission.max_tokens)
+        attempts = Attempts(self, call, admission, tuple(models), tries)
         if not call.request.stream:
-            return await self._buffered(call, admission, provider, options, headers)
-        return await self._streamed(call, admission, provider, options, headers)
+            return await self._buffered(attempts, headers)
+        return await self._streamed(attempts, headers)
 
-    async def _buffered(
-        self, call: Call, admission: Admission, provider: Any, options: Options, headers: dict[str, str]
-    ) -> Response:
+    async def _buffered(self, attempts: Attempts, headers: dict[str, str]) -> Response:
+        call, admission = attempts.call, attempts.admission
+
+        async def complete(model: CatalogModel) -> CanonicalResponse:
+            provider = provider_for(model.provider)
+            response: CanonicalResponse = await provider.complete(
+                call.request, model, attempts.options(model)
+            )
+            return response
+
         upstream_started = time.monotonic()
-        async with self._voided_on_failure(call, admission, streamed=False):
-            response = await provider.complete(call.request, call.model, options)
+        model, response = await attempts.first_answer(complete, streamed=False)
         upstream_ms = (time.monotonic() - upstream_started) * 1000
-        cost = charge_for(admission, response.usage, call.model)
-        body = call.fmt.render_response(response, request_id=call.request_id, model=call.model.id, cost=cost)
+        cost = charge_for(admission, response.usage, model)
+        body = call.fmt.render_response(response, request_id=call.request_id, model=model.id, cost=cost)
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
         stored = {"status": 200, "content_type": "application/json", "body": text}
-        record = self._record(call, False, response.finish_reason, upstream_ms, None)
+        record = attempts.record(model, False, response.finish_reason, upstream_ms, None)
         await self._settle(
-            admission, response.usage, record, stored if len(text) < MAX_STORED_RESPONSE else None
+            admission, model, response.usage, record, stored if len(text) < MAX_STORED_RESPONSE else None
         )
         return Response(text, media_type="application/json", headers=headers)
 
-    async def _streamed(
-        self, call: Call, admission: Admission, provider: Any, options: Options, headers: dict[str, str]
-    ) -> Response:
+    async def _streamed(self, attempts: Attempts, headers: dict[str, str]) -> Response:
+        call, admission = attempts.call, attempts.admission
+
+        async def open_stream(model: CatalogModel) -> tuple[AsyncIterator[Event], Event | None]:
+            provider = provider_for(model.provider)
+            events: AsyncIterator[Event] = provider.stream(
+                call.request, model, attempts.options(model)
+            ).__aiter__()
+            try:  # the first event, or the failure before the first byte that moves on to the next model
+                return events, await events.__anext__()
+            except StopAsyncIteration:
+                return events, None
+            except BaseException:
+                await close_quietly(events)
+                raise
+
         upstream_started = time.monotonic()
-        events = provider.stream(call.request, call.model, options).__aiter__()
-        first = None
-        async with self._voided_on_failure(call, admission, streamed=True):  # before the first byte: a status
-            with contextlib.suppress(StopAsyncIteration):
-                first = await events.__anext__()
-        renderer = call.fmt.StreamRenderer(request_id=call.request_id, model=call.model.id)
+        model, (events, first) = await attempts.first_answer(open_stream, streamed=True)
+        renderer = call.fmt.StreamRenderer(request_id=call.request_id, model=model.id)
 
         async def finish(outcome: Outcome, rendered: list[bytes]) -> list[bytes]:
             acc = pump.accumulator
             elapsed = (time.monotonic() - upstream_started) * 1000
             if outcome.error and not (outcome.usage.output_tokens > 0 or acc.text or acc.calls):
-                failed = self._record(
-                    call,
+                failed = attempts.record(
+                    model,
                     True,
                     FINISH_WHEN_CUT[outcome.ending],
                     elapsed,
@@ -209,7 +261,7 @@ class InferenceService:
                 )
                 await run_in_threadpool(self.context.meter.void, admission, failed)
                 return [] if outcome.ending == "disconnected" else list(renderer.error(outcome.error))
-            cost = charge_for(admission, outcome.usage, call.model)
+            cost = charge_for(admission, outcome.usage, model)
             if outcome.complete:
                 tail = list(renderer.end(outcome.usage, cost))
             elif outcome.ending == "disconnected":
@@ -217,8 +269,8 @@ class InferenceService:
             else:
                 tail = list(renderer.error(outcome.error or "stream ended"))
             ttft = ((pump.first_token_at or time.monotonic()) - upstream_started) * 1000
-            record = self._record(
-                call,
+            record = attempts.record(
+                model,
                 True,
                 acc.finish or FINISH_WHEN_CUT.get(outcome.ending, "stop"),
                 elapsed,
@@ -230,6 +282,7 @@ class InferenceService:
             stored = {"status": 200, "content_type": "text/event-stream", "body": text}
             await self._settle(
                 admission,
+                model,
                 outcome.usage,
                 record,
                 stored if outcome.complete and len(text) < MAX_STORED_RESPONSE else None,
@@ -250,38 +303,73 @@ class InferenceService:
             headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
         )
 
-    @contextlib.asynccontextmanager
-    async def _voided_on_failure(
-        self, call: Call, admission: Admission, streamed: bool
-    ) -> AsyncIterator[None]:
-        """A failed upstream call is not charged: the hold is voided, the failure recorded with no cost, and
-        mapped for the client."""
-        started = time.monotonic()
+    async def _settle(
+        self,
+        admission: Admission,
+        model: CatalogModel,
+        usage: TokenUsage,
+        record: dict[str, Any],
+        stored: dict[str, Any] | None,
+    ) -> None:
         try:
-            yield
-        except UpstreamError as error:
-            mapped = upstream_error(error)
-            await self._void(
-                call, admission, streamed, started, error.message, "upstream_error", mapped.status
+            await run_in_threadpool(
+                self.context.meter.settle, admission, _usage(usage), record, stored, model
             )
-            raise mapped from None
-        except BaseException:
-            await self._void(call, admission, streamed, started, "internal error", "internal_error", 500)
-            raise
+        except Exception:
+            # The answer exists; the hold stays pending and the sweeper releases it (the house bears the cost).
+            logger.exception("settle failed for %s", admission.request.request_id)
+
+
+@dataclass
+class Attempts:
+    """One admitted request's tries of its models until one answers, and its usage record's description."""
+
+    service: InferenceService
+    call: Call
+    admission: Admission
+    models: tuple[CatalogModel, ...]  # those available, in order
+    tries: list[Attempt]
+
+    def options(self, model: CatalogModel) -> Options:
+        return Options(max_tokens=min(self.admission.max_tokens, model.max_output_tokens))
+
+    async def first_answer(
+        self, start: Callable[[CatalogModel], Awaitable[T]], *, streamed: bool
+    ) -> tuple[CatalogModel, T]:
+        """``start`` on each model in turn until one answers. A failure before the first byte moves on to the
+        next model when it is one a fallback can help with; the last failure voids the hold (recording every
+        try) and answers the client."""
+        for index, model in enumerate(self.models):
+            began = time.monotonic()
+            try:
+                answer = await start(model)
+            except UpstreamError as error:
+                self._tried(model, began, error.status, error.message)
+                if index + 1 < len(self.models) and falls_back(error.status):
+                    logger.info("%s failed (%s); falling back", model.id, error.status)
+                    continue
+                mapped = upstream_error(error)
+                await self._void(model, streamed, began, error.message, "upstream_error", mapped.status)
+                raise mapped from None
+            except BaseException:
+                self._tried(model, began, 500, "internal error")
+                await self._void(model, streamed, began, "internal error", "internal_error", 500)
+                raise
+            self._tried(model, began, 200, None)
+            return model, answer
+        raise AssertionError("no model to try")  # handle() admits only with at least one
+
+    def _tried(self, model: CatalogModel, began: float, status: int, error: str | None) -> None:
+        elapsed = round((time.monotonic() - began) * 1000)
+        self.tries.append(Attempt(model.id, model.provider, status, elapsed, error))
 
     async def _void(
-        self,
-        call: Call,
-        admission: Admission,
-        streamed: bool,
-        started: float,
-        error: str,
-        ending: Ending,
-        status: int,
+        self, model: CatalogModel, streamed: bool, started: float, error: str, ending: Ending, status: int
     ) -> None:
+        """A failed upstream call is not charged: the hold is voided and the failure recorded with no cost."""
         elapsed = (time.monotonic() - started) * 1000
-        record = self._record(
-            call,
+        record = self.record(
+            model,
             streamed,
             "error",
             elapsed,
@@ -291,20 +379,11 @@ class InferenceService:
             charged=False,
             error_status=status,
         )
-        await run_in_threadpool(self.context.meter.void, admission, record)
+        await run_in_threadpool(self.service.context.meter.void, self.admission, record)
 
-    async def _settle(
-        self, admission: Admission, usage: TokenUsage, record: dict[str, Any], stored: dict[str, Any] | None
-    ) -> None:
-        try:
-            await run_in_threadpool(self.context.meter.settle, admission, _usage(usage), record, stored)
-        except Exception:
-            # The answer exists; the hold stays pending and the sweeper releases it (the house bears the cost).
-            logger.exception("settle failed for %s", admission.request.request_id)
-
-    @staticmethod
-    def _record(
-        call: Call,
+    def record(
+        self,
+        model: CatalogModel,
         streamed: bool,
         finish: str,
         upstream_ms: float,
@@ -316,8 +395,11 @@ class InferenceService:
         error_status: int | None = None,
     ) -> dict[str, Any]:
         """The usage record's description of the request (the meter adds the usage and the money)."""
+        call = self.call
         billing = BILLING_STATUS[ending] if charged else "not_charged"
-        return {
+        record: dict[str, Any] = {
+            "model": model.id,
+            "provider": model.provider,
             "price_version": call.price_version,
             "endpoint": call.endpoint,
             "source": "playground" if call.principal.via_session else "api",
@@ -332,6 +414,16 @@ class InferenceService:
             "upstream_latency_ms": round(upstream_ms),
             "ttft_ms": round(ttft_ms) if ttft_ms is not None else None,
         }
+        if len(call.models) > 1:
+            record["attempts"] = [t.as_record() for t in self.tries]
+        return record
+
+
+async def close_quietly(events: AsyncIterator[Event]) -> None:
+    aclose = getattr(events, "aclose", None)
+    if aclose is not None:
+        with contextlib.suppress(Exception):
+            await aclose()
 
 
 def charge_for(admission: Admission, usage: TokenUsage, model: CatalogModel) -> Cost:

@@ -62,6 +62,7 @@ def catalog_for(base: str) -> dict[str, Any]:
     for scenario in (
         "fail-429",
         "fail-500",
+        "fail-503",
         "fail-400",
         "slow",
         "cut",
@@ -79,6 +80,13 @@ def catalog_for(base: str) -> dict[str, Any]:
             **_model("local/echo", "local", "echo", None),
             "modalities": {"input": ["text"], "output": ["text"]},
             "pricing": {"input_per_mtok": "1.00", "output_per_mtok": "2.00"},
+        }
+    )
+    models.append(  # ten times test/openai's prices: a fallback whose charge tells which model served
+        {
+            **_model("test/openai-premium", "openai", "openai-premium-model", urls["openai"]),
+            "pricing": {"input_per_mtok": "30.00", "output_per_mtok": "150.00"},
+            "max_output_tokens": 4_096,
         }
     )
     models.append(

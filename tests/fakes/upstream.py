@@ -136,6 +136,8 @@ class FakeUpstream:
             )
         if model == "fail-500":
             return _error(500, "The server had an error while processing your request.", "server_error")
+        if model == "fail-503":
+            return _error(503, "The engine is currently overloaded, please try again later.", "server_error")
         if model == "fail-400":
             return _error(400, "Invalid 'messages': unsupported content.")
         return None
@@ -281,6 +283,10 @@ class FakeUpstream:
         if model == "fail-500":
             return body, web.json_response(
                 {"message": "internal"}, status=500, headers={"x-amzn-errortype": "InternalServerException"}
+            )
+        if model == "fail-503":
+            return body, web.json_response(
+                {"message": "unavailable"}, status=503, headers={"x-amzn-errortype": "ServiceUnavailableException"}
             )
         return body, None
 

@@ -216,10 +216,12 @@ class Meter:
         usage: Usage,
         record: dict[str, Any] | None = None,
         response: dict[str, Any] | None = None,
+        model: CatalogModel | None = None,
     ) -> Settled:
-        """Charge the usage (never more than the hold), write the usage record, store the idempotent response."""
+        """Charge the usage (never more than the hold), write the usage record, store the idempotent response.
+        ``model`` is the one that served when it is not the one admitted (a fallback): its prices apply."""
         req = admission.request
-        cost = cost_micros(usage, req.model.pricing)
+        cost = cost_micros(usage, (model or req.model).pricing)
         split = settle_amounts(admission.hold.amount, cost)
         usage_record = self._usage_record(admission, usage, split.charge, cost, split.house_loss, record)
         result = self.ledger.settle(admission.hold, split, usage.total_tokens, usage_record, response)

@@ -100,6 +100,9 @@ class Request:
 
     model: str
     messages: tuple[Message, ...]
+    fallbacks: tuple[
+        str, ...
+    ] = ()  # models to try next, in order, when ``model`` fails before its first byte
     max_tokens: int | None = None
     temperature: float | None = None
     top_p: float | None = None

@@ -38,6 +38,7 @@ from empirio.formats.common import (
     check,
     cost_json,
     image_from_url,
+    models,
     number,
     optional,
     positive_int,
@@ -160,7 +161,7 @@ def parse_request(body: dict[str, Any]) -> Request:
     budget = thinking.get("budget_tokens") if thinking.get("type") == "enabled" else None
     effort = "medium" if thinking.get("type") == "adaptive" else None
     return Request(
-        model=require(body, "model", str),
+        **models(body),
         messages=tuple(messages),
         max_tokens=positive_int(body, "max_tokens"),
         temperature=number(body, "temperature", 0, 1),

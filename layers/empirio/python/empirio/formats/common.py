@@ -22,6 +22,30 @@ def cost_json(cost: Cost) -> dict[str, Any]:
     }
 
 
+MAX_MODELS = 5  # a request's model and its fallbacks
+
+
+def models(body: dict[str, Any]) -> dict[str, Any]:
+    """``model`` and its ``fallbacks`` from OpenRouter's ``models: [...]`` (tried in order after ``model``; the
+    first is the model when ``model`` is absent), as keyword arguments of the canonical request."""
+    listed = optional(body, "models", list)
+    if listed is None:
+        return {"model": require(body, "model", str)}
+    for i, name in enumerate(listed):
+        check(name, f"models[{i}]", str)
+    if not listed and body.get("model") is None:
+        raise InvalidRequestError("'models' must name at least one model.", param="models")
+    model = optional(body, "model", str) or listed[0]
+    names = list(dict.fromkeys([model, *listed]))
+    if len(names) > MAX_MODELS:
+        raise InvalidRequestError(
+            f"Too many models: at most {MAX_MODELS} (the model and its fallbacks).",
+            param="models",
+            code="invalid_value",
+        )
+    return {"model": model, "fallbacks": tuple(names[1:])}
+
+
 def require(body: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str = "") -> Any:
     if name not in body or body[name] is None:
         raise InvalidRequestError(

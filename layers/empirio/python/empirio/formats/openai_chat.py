@@ -35,6 +35,7 @@ from empirio.formats.common import (
     check,
     cost_json,
     image_from_url,
+    models,
     number,
     optional,
     positive_int,
@@ -162,7 +163,7 @@ def parse_request(body: dict[str, Any]) -> Request:
     if n not in (None, 1):
         raise InvalidRequestError("Only n=1 is supported.", param="n", code="invalid_value")
     return Request(
-        model=require(body, "model", str),
+        **models(body),
         messages=tuple(_message(m, i) for i, m in enumerate(messages)),
         max_tokens=positive_int(body, "max_completion_tokens", "max_tokens"),
         temperature=number(body, "temperature", 0, 2),

@@ -35,7 +35,16 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
-from empirio.formats.common import check, cost_json, image_from_url, number, optional, positive_int, require
+from empirio.formats.common import (
+    check,
+    cost_json,
+    image_from_url,
+    models,
+    number,
+    optional,
+    positive_int,
+    require,
+)
 from empirio.formats.openai_chat import HEARTBEAT as HEARTBEAT  # the same SSE framing and headers as Chat
 from empirio.formats.openai_chat import rate_limit_headers as rate_limit_headers
 from empirio.formats.sse import sse
@@ -169,7 +178,7 @@ def parse_request(body: dict[str, Any]) -> Request:
         messages.insert(0, Message("system", (Text(instructions),)))
     reasoning: dict[str, Any] = body["reasoning"] if isinstance(body.get("reasoning"), dict) else {}
     return Request(
-        model=require(body, "model", str),
+        **models(body),
         messages=tuple(messages),
         max_tokens=positive_int(body, "max_output_tokens"),
         temperature=number(body, "temperature", 0, 2),
