@@ -122,7 +122,11 @@ def test_a_request_the_upstream_refuses_as_invalid_is_not_retried_elsewhere(gate
         (["test/openai", "test/images-only"], 400, "incompatible_models"),  # another endpoint
         (["test/openai", "test/no-such-model"], 404, "model_not_found"),
         (["test/openai", 7], 400, "invalid_type"),
-        (["test/openai", "test/anthropic", "test/bedrock", "local/echo", "test/openai-slow", "test/x"], 400, None),
+        (
+            ["test/openai", "test/anthropic", "test/bedrock", "local/echo", "test/openai-slow", "test/x"],
+            400,
+            None,
+        ),
     ],
 )
 def test_candidates_that_cannot_stand_in_are_refused_before_anything_is_held(

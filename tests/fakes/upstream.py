@@ -286,7 +286,9 @@ class FakeUpstream:
             )
         if model == "fail-503":
             return body, web.json_response(
-                {"message": "unavailable"}, status=503, headers={"x-amzn-errortype": "ServiceUnavailableException"}
+                {"message": "unavailable"},
+                status=503,
+                headers={"x-amzn-errortype": "ServiceUnavailableException"},
             )
         return body, None
 
