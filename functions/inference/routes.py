@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from empirio.context import get_context
+from empirio.domain.attribution import App
 from empirio.domain.keys import Scope
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import InvalidRequestError, PermissionDeniedError
@@ -56,6 +57,7 @@ async def _infer(request: Request, endpoint: str) -> Response:
         fingerprint=fingerprint(raw) if idempotency_key else "",
         idempotency_key=idempotency_key[:255] if idempotency_key else None,
         price_version=context.catalog.version,
+        app=App.from_headers(request.headers),
     )
     return await InferenceService(context).handle(call)
 

@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from empirio.context import Context
 from empirio.domain.accounts import Principal
+from empirio.domain.attribution import App
 from empirio.domain.canonical import Event, Image, Request, TokenUsage, ToolResult
 from empirio.domain.canonical import Response as CanonicalResponse
 from empirio.domain.catalog import CatalogModel
@@ -72,6 +73,7 @@ class Call:
     fingerprint: str  # of the body, only when an Idempotency-Key is sent
     idempotency_key: str | None
     price_version: str = ""
+    app: App = field(default_factory=App)
 
     @property
     def model(self) -> CatalogModel:
@@ -413,6 +415,7 @@ class Attempts:
             "latency_ms": round((time.monotonic() - call.started) * 1000),
             "upstream_latency_ms": round(upstream_ms),
             "ttft_ms": round(ttft_ms) if ttft_ms is not None else None,
+            **call.app.as_record(),
         }
         if len(call.models) > 1:
             record["attempts"] = [t.as_record() for t in self.tries]

@@ -82,12 +82,13 @@ def generation_query(
     key_id: str | None = None,
     status: str | None = None,
     source: str | None = None,
+    app: str | None = None,
 ) -> GenerationQuery:
     start_s = service.parse_time(start, "start", 0)
     end_s = service.parse_time(end, "end", int(time.time()) + 1)
     if end_s <= start_s:
         raise InvalidRequestError("'end' must be after 'start'.", param="end")
-    filters = generations.filters_of(model=model, key_id=key_id, status=status, source=source)
+    filters = generations.filters_of(model=model, key_id=key_id, status=status, source=source, app=app)
     return GenerationQuery(start_s, end_s, filters)
 
 

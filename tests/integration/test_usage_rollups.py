@@ -3,6 +3,7 @@ is exact and current: rolled-up closed hours plus raw records for the rest."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,9 @@ T0 = 1_800_000_000 - 1_800_000_000 % HOUR  # an hour boundary
 
 def record(i: int, account: str, model: str, key: str, created: int, tokens: int) -> dict[str, Any]:
     rid = f"req_{i:06d}"
+    app = ("", "Acme Writer", "https://bolt.example")[i % 3]
     return {
+        **({"app": app} if app else {}),
         "request_id": rid,
         "account_id": account,
         "key_id": key,
@@ -79,7 +82,7 @@ def test_rollups_always_equal_the_sum_of_the_raw_records(rows: list[Any], gaps: 
             stored = {}
             for account in ("acct_a", "acct_b"):
                 for row in store.rollups_for_account(account, 0, report.watermark):
-                    stored[(account, row["quarter"], row["model"], row["key_id"])] = row["totals"]
+                    stored[(account, row["quarter"], row["model"], row["key_id"], row["app"])] = row["totals"]
             assert stored == expected
             if run < len(gaps):
                 now += gaps[run]
@@ -97,5 +100,9 @@ def test_rollups_always_equal_the_sum_of_the_raw_records(rows: list[Any], gaps: 
             assert got["totals"]["cost"] == format_usd(sum(r["cost"] for r in raw))
             by_model = {row["model"]: row["requests"] for row in got["data"]}
             assert sum(by_model.values()) == len(raw)
+            by_app = {
+                row["app"]: row["requests"] for row in usage(store, "acct_a", start, end, ("app",))["data"]
+            }
+            assert by_app == dict(Counter(r.get("app", "") for r in raw))
     finally:
         mock.stop()

@@ -29,8 +29,10 @@ def run_rollup(store: UsageStore, now: int | None = None, window_hours: int = WI
     rows = 0
     for hour in range(open_hour - window_hours * HOUR, open_hour, HOUR):
         per_account: dict[str, dict[Cell, Totals]] = {}
-        for (account_id, quarter, model, key_id), totals in rollup_rows(store.records_for_hour(hour)).items():
-            per_account.setdefault(account_id, {})[(quarter, model, key_id)] = totals
+        for (account_id, quarter, model, key_id, app), totals in rollup_rows(
+            store.records_for_hour(hour)
+        ).items():
+            per_account.setdefault(account_id, {})[(quarter, model, key_id, app)] = totals
         for account_id, cells in per_account.items():
             store.put_rollup(account_id, hour, cells)
             rows += len(cells)

@@ -22,7 +22,7 @@ HOUR = 3600
 # local midnight never cuts a cell and days in any zone come from rollups.
 QUARTER = 900
 HOUR_SHARDS = 8  # the by_hour index partition is spread over this many keys per hour
-GROUPS = ("model", "key", "day", "hour")
+GROUPS = ("model", "key", "app", "day", "hour")
 TOTAL_FIELDS = (
     "requests",
     "input_tokens",
@@ -104,14 +104,18 @@ class Totals:
         return totals
 
 
-_CELL = "\u001f"  # between the parts of a packed cell's name (no model or key id contains it)
-Cell = tuple[int, str, str]  # (quarter start, model, key id)
+_CELL = "\u001f"  # between the parts of a packed cell's name (no model, key id or app contains it)
+Cell = tuple[int, str, str, str]  # (quarter start, model, key id, app)
 
 
 def pack_cells(hour: int, cells: dict[Cell, Totals]) -> str:
-    """One account-hour's totals per quarter, model and key as compact JSON: one small item, not one per cell."""
+    """One account-hour's totals per quarter, model, key and app as compact JSON: one small item, not one per
+    cell. A cell of no app keeps the three-part name cells had before apps were recorded."""
     return json.dumps(
-        {f"{(q - hour) // QUARTER}{_CELL}{m}{_CELL}{k}": t.pack() for (q, m, k), t in sorted(cells.items())},
+        {
+            _CELL.join([str((q - hour) // QUARTER), m, k, *([a] if a else [])]): t.pack()
+            for (q, m, k, a), t in sorted(cells.items())
+        },
         separators=(",", ":"),
     )
 
@@ -119,8 +123,10 @@ def pack_cells(hour: int, cells: dict[Cell, Totals]) -> str:
 def unpack_cells(hour: int, text: str, latency: bool = True) -> dict[Cell, Totals]:
     cells = {}
     for name, values in json.loads(text).items():
-        offset, model, key_id = name.split(_CELL)
-        cells[(hour + int(offset) * QUARTER, model, key_id)] = Totals.unpack(values, latency)
+        offset, model, key_id, *app = name.split(_CELL)
+        cells[(hour + int(offset) * QUARTER, model, key_id, app[0] if app else "")] = Totals.unpack(
+            values, latency
+        )
     return cells
 
 
@@ -172,6 +178,7 @@ def group_key(
     tz: ZoneInfo = UTC_ZONE,
     at: int | None = None,
     labels: dict[int, tuple[str, str]] | None = None,
+    app: str = "",
 ) -> tuple[str, ...]:
     """The group of a record or rollup cell: ``hour`` its UTC hour, ``at`` its time (a cell's start; it never
     straddles a day cut). ``labels`` memoizes the day and hour labels of each time across calls."""
@@ -180,7 +187,7 @@ def group_key(
         day, hour_label = iso_day(when, tz), iso_hour(hour, tz)
     else:
         day, hour_label = labels.get(when) or labels.setdefault(when, (iso_day(when, tz), iso_hour(hour, tz)))
-    values = {"model": model, "key": key_id, "day": day, "hour": hour_label}
+    values = {"model": model, "key": key_id, "app": app, "day": day, "hour": hour_label}
     return tuple(values[g] for g in group_by)
 
 
@@ -218,15 +225,17 @@ def split_range(
     return quarters, raw
 
 
-def rollup_rows(records: Iterable[dict[str, Any]]) -> dict[tuple[str, int, str, str], Totals]:
-    """(account, quarter hour, model, key) → totals: what the rollup stores for the records of closed hours."""
-    rows: dict[tuple[str, int, str, str], Totals] = {}
+def rollup_rows(records: Iterable[dict[str, Any]]) -> dict[tuple[str, int, str, str, str], Totals]:
+    """(account, quarter hour, model, key, app) → totals: what the rollup stores for the records of closed
+    hours."""
+    rows: dict[tuple[str, int, str, str, str], Totals] = {}
     for record in records:
         key = (
             record["account_id"],
             quarter_of(int(record["created_at"])),
             record["model"],
             record.get("key_id", ""),
+            record.get("app") or "",
         )
         rows.setdefault(key, Totals()).add_record(record)
     return rows

@@ -14,7 +14,7 @@ from empirio.errors import InvalidRequestError, NotFoundError
 from empirio.store.usage import UsageStore
 
 _ID_PREFIXES = ("chatcmpl-", "msg_", "resp_", "req_")
-FILTERS = ("model", "key_id", "status", "source")
+FILTERS = ("model", "key_id", "status", "source", "app")
 CSV_COLUMNS = (
     "created_at",
     "id",
@@ -23,6 +23,7 @@ CSV_COLUMNS = (
     "key_id",
     "key_name",
     "source",
+    "app",
     "endpoint",
     "status",
     "billing_status",
@@ -54,6 +55,9 @@ def generation_view(record: dict[str, Any], key_names: dict[str, str] | None = N
         if k not in {"sort_key", "hour_shard", "account_id", "price", "house_loss"}
     }
     view.update(
+        app=record.get("app"),
+        http_referer=record.get("http_referer"),
+        app_title=record.get("app_title"),
         id=record["request_id"],
         object="generation",
         cost=format_usd(int(record.get("cost", 0))),

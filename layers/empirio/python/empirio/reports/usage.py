@@ -64,13 +64,21 @@ def grouped(
         for row in rows:
             if row["quarter"] not in wanted:
                 continue
-            key = group_key(row["model"], row["key_id"], row["hour"], group_by, tz, row["quarter"], labels)
+            key = group_key(
+                row["model"], row["key_id"], row["hour"], group_by, tz, row["quarter"], labels, row["app"]
+            )
             groups.setdefault(key, Totals()).add(row["totals"])
     for a, b in raw_ranges:
         for record in store.records_for_account(account_id, a, b):
             created = int(record["created_at"])
             key = group_key(
-                record["model"], record.get("key_id", ""), hour_of(created), group_by, tz, created
+                record["model"],
+                record.get("key_id", ""),
+                hour_of(created),
+                group_by,
+                tz,
+                created,
+                app=record.get("app") or "",
             )
             groups.setdefault(key, Totals()).add_record(record)
     return groups

@@ -102,7 +102,7 @@ class UsageStore:
         return records
 
     def put_rollup(self, account_id: str, hour: int, cells: dict[Cell, Totals]) -> None:
-        """Overwrite one account-hour's rollup (every quarter, model and key in one item): recomputed from all
+        """Overwrite one account-hour's rollup (every quarter, model, key and app in one item): recomputed from all
         the hour's records, so re-running changes nothing."""
         item = {
             "account_id": account_id,
@@ -126,7 +126,7 @@ class UsageStore:
             ConsistentRead=True,
         ):
             hour = int(item["hour"])
-            for (quarter, model, key_id), totals in unpack_cells(
+            for (quarter, model, key_id, app), totals in unpack_cells(
                 hour, item.get("cells") or "{}", latency
             ).items():
                 rows.append(
@@ -135,6 +135,7 @@ class UsageStore:
                         "quarter": quarter,
                         "model": model,
                         "key_id": key_id,
+                        "app": app,
                         **totals.as_dict(),
                         "totals": totals,
                     }
