@@ -4,6 +4,7 @@ wire format buffered and streamed; equal to the balance movement to the micro-do
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -41,11 +42,11 @@ def test_cost_is_an_exact_number_with_its_parts_and_equals_the_charge(
     headers = {"Authorization": f"Bearer {gateway.key}", "x-api-key": gateway.key}
     response = gateway.client.post(path, json={**body, "stream": stream}, headers=headers)
     assert response.status_code == 200
-    assert (
-        "e-0" not in response.text.split('"cost"')[1][:30] or True
-    )  # shortest form; exponent allowed by JSON
     usage = final_usage(fmt, response.text, stream)
     micros = wire_cost(usage["cost"])
+    # As written on the wire, not only as parsed: the exact decimal, never an artefact like 5.0000000000000002e-05
+    literals = re.findall(r'"cost":(-?[0-9.eE+-]+)', response.text)
+    assert literals and all(Decimal(literal) * 1_000_000 == micros for literal in literals), literals
     assert micros > 0 and before - gateway.balance() == micros
     parts = usage["cost_details"]
     assert set(parts) >= {"input", "output"} and all(isinstance(v, float) for v in parts.values())
