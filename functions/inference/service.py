@@ -333,7 +333,10 @@ class Attempts:
     tries: list[Attempt]
 
     def options(self, model: CatalogModel) -> Options:
-        return Options(max_tokens=min(self.admission.max_tokens, model.max_output_tokens))
+        last = (
+            model == self.models[-1]
+        )  # before the last model, a failing upstream hands over without retrying
+        return Options(max_tokens=min(self.admission.max_tokens, model.max_output_tokens), retry=last)
 
     async def first_answer(
         self, start: Callable[[CatalogModel], Awaitable[T]], *, streamed: bool

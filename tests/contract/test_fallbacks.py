@@ -190,3 +190,33 @@ def test_ten_concurrent_fallbacks_on_a_balance_for_exactly_ten_worst_cases_never
     assert books.charged == sum(r["cost"] for r in records) == 10 * hold - books.available
     holds = [e for e in gateway.context.ledger.entries(account["id"]) if e["kind"] == "hold"]
     assert [e["amount"] for e in holds] == [hold] * 10
+
+
+@pytest.mark.parametrize(
+    "failing", ["test/openai-fail-503", "test/anthropic-fail-429", "test/bedrock-fail-503"]
+)
+def test_a_failing_model_hands_over_at_once_and_only_the_last_model_is_retried(
+    gateway: Gateway, failing: str
+) -> None:
+    upstream_name = failing.split("-", 1)[1]  # "fail-503"
+    provider = failing.split("/")[1].split("-")[0]
+
+    def calls() -> int:
+        return sum(
+            1
+            for r in gateway.upstream.requests
+            if f"/{provider}" in r["path"]
+            and (
+                r["body"].get("model") == upstream_name
+                or r["path"].endswith(f"/model/{upstream_name}/converse")
+            )
+        )
+
+    before = calls()  # the fake upstream lives for the whole session
+    assert post(gateway, "chat", model=failing, models=["test/openai"]).status_code == 200
+    assert calls() - before == 1  # no retry of the failing upstream while another model stands by
+    assert post(gateway, "chat", model=failing).status_code in (429, 502)
+    retried = (
+        4 if provider == "bedrock" else 3
+    )  # alone it is retried before the first byte as always (botocore
+    assert calls() - before == 1 + retried  # makes 3 retries, our HTTP transport 2)

@@ -234,13 +234,17 @@ def _raw(usage: TokenUsage) -> dict[str, int]:
 
 class AnthropicProvider:
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
-        payload = await transport.post_json(build(request, model, options, stream=False))
+        payload = await transport.post_json(
+            build(request, model, options, stream=False), transport.Timeouts.for_options(options)
+        )
         with readable():
             return parse_response(payload)
 
     async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
         parser = EventParser()
-        async for event, data in transport.stream_sse(build(request, model, options, stream=True)):
+        async for event, data in transport.stream_sse(
+            build(request, model, options, stream=True), transport.Timeouts.for_options(options)
+        ):
             with readable():
                 items = parser.feed(event, data)
             for item in items:

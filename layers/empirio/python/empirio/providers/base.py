@@ -39,6 +39,7 @@ class Options:
 
     max_tokens: int
     credentials: dict[str, str] = field(default_factory=dict)
+    retry: bool = True  # False when a fallback model stands by: a failing upstream hands over at once
 
 
 class Provider(Protocol):

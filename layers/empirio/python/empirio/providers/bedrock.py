@@ -196,14 +196,16 @@ class StreamParser:
 
 class BedrockProvider:
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
-        payload = await bedrock_runtime.converse(model.region, model.base_url, build(request, model, options))
+        payload = await bedrock_runtime.converse(
+            model.region, model.base_url, build(request, model, options), options.retry
+        )
         with readable():
             return parse_response(payload)
 
     async def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]:
         parser = StreamParser()
         async for event in bedrock_runtime.converse_stream(
-            model.region, model.base_url, build(request, model, options)
+            model.region, model.base_url, build(request, model, options), options.retry
         ):
             with readable():
                 items = parser.feed(event)

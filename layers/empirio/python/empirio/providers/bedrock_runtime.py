@@ -19,8 +19,10 @@ _END = object()
 
 
 @lru_cache(maxsize=16)
-def _client(region: str, endpoint_url: str | None) -> Any:
-    config = Config(connect_timeout=10, read_timeout=300, retries={"max_attempts": 3, "mode": "adaptive"})
+def _client(region: str, endpoint_url: str | None, retry: bool = True) -> Any:
+    # botocore's max_attempts counts retries (3: up to 4 calls); total_max_attempts counts every call
+    retries: Any = {"max_attempts": 3, "mode": "adaptive"} if retry else {"total_max_attempts": 1}
+    config = Config(connect_timeout=10, read_timeout=300, retries=retries)
     return boto3.client("bedrock-runtime", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
@@ -40,16 +42,20 @@ def _mapped(error: Exception) -> UpstreamError:
     return UpstreamError(502, f"Could not reach the upstream provider ({type(error).__name__}).")
 
 
-async def converse(region: str, endpoint_url: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+async def converse(
+    region: str, endpoint_url: str | None, kwargs: dict[str, Any], retry: bool = True
+) -> dict[str, Any]:
     try:
-        result: dict[str, Any] = await asyncio.to_thread(_client(region, endpoint_url).converse, **kwargs)
+        result: dict[str, Any] = await asyncio.to_thread(
+            _client(region, endpoint_url, retry).converse, **kwargs
+        )
         return result
     except (ClientError, BotoCoreError) as error:
         raise _mapped(error) from None
 
 
 async def converse_stream(
-    region: str, endpoint_url: str | None, kwargs: dict[str, Any]
+    region: str, endpoint_url: str | None, kwargs: dict[str, Any], retry: bool = True
 ) -> AsyncIterator[dict[str, Any]]:
     """Events of ConverseStream; a thread reads botocore's blocking stream and hands events to the loop. Leaving
     the iteration early (the client went away) closes the upstream connection and ends the thread."""
@@ -68,7 +74,7 @@ async def converse_stream(
 
     def read() -> None:
         try:
-            response = _client(region, endpoint_url).converse_stream(**kwargs)
+            response = _client(region, endpoint_url, retry).converse_stream(**kwargs)
             streams.append(response["stream"])
             for event in response["stream"]:
                 if stop.is_set():

@@ -8,12 +8,12 @@ import json
 import logging
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
 
-from empirio.providers.base import UpstreamCall, UpstreamError
+from empirio.providers.base import Options, UpstreamCall, UpstreamError
 
 logger = logging.getLogger("empirio.upstream")
 
@@ -34,6 +34,12 @@ class Timeouts:
             if os.environ.get(f"EMPIRIO_UPSTREAM_{name.upper()}_TIMEOUT")
         }
         return cls(**values)  # type: ignore[arg-type]
+
+    @classmethod
+    def for_options(cls, options: Options) -> Timeouts:
+        """The defaults, without retries when a fallback model stands by (it is tried instead)."""
+        timeouts = cls.from_env()
+        return timeouts if options.retry else replace(timeouts, retries=0)
 
 
 _sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
