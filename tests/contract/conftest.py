@@ -158,6 +158,31 @@ def gateway(
     return Gateway(client, key, account["id"], operator, context, upstream)
 
 
+def concurrent_statuses(app: Any, count: int, key: str, body: dict[str, Any]) -> list[int]:
+    """``count`` chat completions released together (one client each, as separate callers), their statuses."""
+    import threading
+
+    from starlette.testclient import TestClient
+
+    statuses: list[int] = []
+    barrier = threading.Barrier(count)
+
+    def one() -> None:
+        with TestClient(app) as client:
+            barrier.wait()
+            response = client.post(
+                "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"}, json=body
+            )
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
 def wire_cost(value: Any) -> int:
     """``usage.cost`` as an answer carries it: a JSON number with at most 6 exact decimals, in micro-USD."""
     from decimal import Decimal

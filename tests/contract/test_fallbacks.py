@@ -4,17 +4,15 @@ byte hands the request to the next; the hold covers the dearest candidate, the c
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import Usage, cost_micros, worst_case_micros
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.formats import openai_chat
-from tests.contract.conftest import Gateway, wire_cost
+from tests.contract.conftest import Gateway, concurrent_statuses, wire_cost
 from tests.contract.test_cost_numbers import final_usage
 
 HELLO = [{"role": "user", "content": "Hello"}]
@@ -163,23 +161,7 @@ def test_ten_concurrent_fallbacks_on_a_balance_for_exactly_ten_worst_cases_never
     assert worst_case_micros(first.pricing, prompt, 20) < cost_micros(Usage(19, 10), dearest.pricing) <= hold
     account = gateway.operator.create_account("tight", format_usd(10 * hold))
     key = gateway.operator.create_key(account["id"])
-    app = gateway.client.app
-    statuses: list[int] = []
-    barrier = threading.Barrier(10)
-
-    def one() -> None:
-        with TestClient(app) as client:
-            barrier.wait()
-            response = client.post(
-                "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"}, json=body
-            )
-            statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=one) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = concurrent_statuses(gateway.client.app, 10, key, body)
     assert statuses == [200] * 10  # the balance covers every one's worst case, so none is refused
     books = gateway.context.accounts.require(account["id"])
     records = [r for r in gateway.usage_records() if r["account_id"] == account["id"]]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from starlette.testclient import TestClient
-
 from empirio.domain.money import format_usd
-from tests.contract.conftest import Gateway, wire_cost
+from tests.contract.conftest import Gateway, concurrent_statuses, wire_cost
 
 HELLO = [{"role": "user", "content": "Hello"}]
 # local/echo: $1/M input, $2/M output, and it reports the prompt at the gateway's own estimate: "Hello" is
@@ -22,25 +19,8 @@ def test_a_balance_for_10_requests_serves_exactly_10_of_30_concurrent(gateway: G
     gateway.operator.client.patch(
         f"/admin/accounts/{account['id']}/limits", json={"rpm": 1000}, headers=gateway.operator.headers
     )
-    app = gateway.client.app
-    statuses: list[int] = []
-    barrier = threading.Barrier(30)
-
-    def one() -> None:
-        with TestClient(app) as client:
-            barrier.wait()
-            response = client.post(
-                "/v1/chat/completions",
-                headers={"Authorization": f"Bearer {key}"},
-                json={"model": "local/echo", "messages": HELLO, "max_tokens": 2},
-            )
-            statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=one) for _ in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    body = {"model": "local/echo", "messages": HELLO, "max_tokens": 2}
+    statuses = concurrent_statuses(gateway.client.app, 30, key, body)
     assert sorted(statuses) == [200] * 10 + [402] * 20
     books = gateway.context.accounts.require(account["id"])
     charges = [e for e in gateway.context.ledger.entries(account["id"]) if e["kind"] == "charge"]
