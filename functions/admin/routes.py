@@ -52,8 +52,10 @@ def list_keys(account_id: str, include_revoked: bool = False) -> dict[str, Any]:
 
 @router.post("/accounts/{account_id}/keys", status_code=201)
 def create_key(account_id: str, body: KeyCreate) -> dict[str, Any]:
-    key, plaintext = get_context().keys.create(account_id, body.name, body.scope_tuple())
-    return key_view(key, plaintext)
+    context = get_context()
+    policy = body.policy(context.catalog, int(context.clock()))
+    key, plaintext = context.keys.create(account_id, body.name, body.scope_tuple(), policy)
+    return key_view(key, plaintext, spend=0)
 
 
 @router.delete("/accounts/{account_id}/keys/{key_id}")

@@ -18,7 +18,14 @@ from empirio.errors import InvalidRequestError, PermissionDeniedError
 from empirio.formats import anthropic_messages
 from empirio.web.auth import authenticate
 from functions.inference.formats import FORMATS
-from functions.inference.service import Call, InferenceService, fingerprint, resolve_models
+from functions.inference.service import (
+    Call,
+    InferenceService,
+    check_allowed,
+    fingerprint,
+    max_cost_of,
+    resolve_models,
+)
 
 router = APIRouter()
 
@@ -44,6 +51,7 @@ async def _infer(request: Request, endpoint: str) -> Response:
     canonical = fmt.parse_request(body)
     context = get_context()
     models = resolve_models(context, canonical, endpoint)
+    check_allowed(principal, models)
     request_id = getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex}"
     idempotency_key = request.headers.get("idempotency-key")
     call = Call(
@@ -58,6 +66,7 @@ async def _infer(request: Request, endpoint: str) -> Response:
         idempotency_key=idempotency_key[:255] if idempotency_key else None,
         price_version=context.catalog.version,
         app=App.from_headers(request.headers),
+        max_cost=max_cost_of(request.headers.get("x-max-cost"), body),
     )
     return await InferenceService(context).handle(call)
 

@@ -23,12 +23,14 @@ from empirio.domain.canonical import Response as CanonicalResponse
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.fallbacks import Attempt, envelope, falls_back, incompatibility
 from empirio.domain.ledger import settle_amounts
+from empirio.domain.money import InvalidAmountError, parse_usd
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import (
     ApiError,
     InvalidRequestError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
     UpstreamFailedError,
@@ -74,6 +76,7 @@ class Call:
     idempotency_key: str | None
     price_version: str = ""
     app: App = field(default_factory=App)
+    max_cost: int | None = None  # micro-USD (x-max-cost)
 
     @property
     def model(self) -> CatalogModel:
@@ -105,6 +108,30 @@ def resolve_models(context: Context, request: Request, endpoint: str) -> tuple[C
     for model in models:
         _check_inputs(model, request)
     return tuple(models)
+
+
+def check_allowed(principal: Principal, models: tuple[CatalogModel, ...]) -> None:
+    """A key limited to some models refuses the others (403), before anything is held."""
+    for model in models:
+        if not principal.policy.allows(model.id):
+            allowed = ", ".join(principal.policy.allowed_models)
+            raise PermissionDeniedError(
+                f"The API key {principal.key_id} may not call '{model.id}'; it may call: {allowed}.",
+                param="model",
+                code="model_not_allowed",
+            )
+
+
+def max_cost_of(header: str | None, body: dict[str, Any]) -> int | None:
+    """The request's maximum cost in micro-USD: the ``x-max-cost`` header, else a ``max_cost`` body field."""
+    value = header if header is not None else body.get("max_cost")
+    if value is None:
+        return None
+    param = "x-max-cost" if header is not None else "max_cost"
+    try:
+        return parse_usd(str(value).strip() if isinstance(value, str | int | float) else value)
+    except InvalidAmountError as error:
+        raise InvalidRequestError(f"Invalid '{param}': {error}", param=param, code="invalid_value") from None
 
 
 def _resolve(context: Context, name: str, param: str) -> CatalogModel:
@@ -191,6 +218,7 @@ class InferenceService:
                     max_tokens=call.request.max_tokens,
                     idempotency_key=call.idempotency_key,
                     fingerprint=call.fingerprint,
+                    max_cost=call.max_cost,
                 ),
             )
         except IdempotentReplay as stored:

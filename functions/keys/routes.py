@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from empirio.context import get_context
 from empirio.domain.accounts import Principal
 from empirio.domain.keys import Scope
+from empirio.domain.usage import zone
 from empirio.web.auth import principal_cache, require_scope
 from empirio.web.views import KeyCreate, key_view
 
@@ -18,14 +19,26 @@ manage = Depends(require_scope(Scope.MANAGE))
 
 @router.get("/v1/keys")
 def list_keys(include_revoked: bool = False, principal: Principal = manage) -> dict[str, Any]:
-    keys = get_context().keys.list(principal.account_id, include_revoked=include_revoked)
-    return {"object": "list", "data": [key_view(k) for k in keys]}
+    context = get_context()
+    keys = context.keys.list(principal.account_id, include_revoked=include_revoked)
+    now = int(context.clock())
+    tz = (
+        zone(context.accounts.require(principal.account_id).timezone)
+        if any(k.policy.capped for k in keys)
+        else None
+    )
+    return {
+        "object": "list",
+        "data": [key_view(k, spend=context.keys.spend(k, now, tz) if tz else None) for k in keys],
+    }
 
 
 @router.post("/v1/keys", status_code=201)
 def create_key(body: KeyCreate, principal: Principal = manage) -> dict[str, Any]:
-    key, plaintext = get_context().keys.create(principal.account_id, body.name, body.scope_tuple())
-    return key_view(key, plaintext)
+    context = get_context()
+    policy = body.policy(context.catalog, int(context.clock()))
+    key, plaintext = context.keys.create(principal.account_id, body.name, body.scope_tuple(), policy)
+    return key_view(key, plaintext, spend=0)
 
 
 @router.delete("/v1/keys/{key_id}")

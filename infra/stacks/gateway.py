@@ -25,7 +25,7 @@ from infra.constructs.tables import Tables
 TABLE_ACCESS: dict[str, dict[str, str]] = {
     "inference": {
         "sessions": "write",
-        "keys": "read",
+        "keys": "write",  # capped keys' spend items
         "accounts": "write",
         "ledger": "write",
         "usage": "write",
@@ -53,7 +53,7 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
         "usage": "read",
         "rollups": "write",
     },
-    "sweeper": {"accounts": "write", "ledger": "write", "idempotency": "write"},
+    "sweeper": {"accounts": "write", "ledger": "write", "idempotency": "write", "keys": "write"},
     "usage": {"keys": "read", "usage": "read", "rollups": "read", "accounts": "read", "sessions": "write"},
     "rollup": {"usage": "read", "rollups": "write"},
     "reconcile": {"accounts": "read", "ledger": "read", "usage": "read"},

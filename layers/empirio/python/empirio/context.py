@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -27,6 +29,9 @@ class Context:
     def __init__(self, settings: Settings, client: Any = None) -> None:
         self.settings = settings
         self._client = client
+        self.clock: Callable[[], float] = (
+            time.time
+        )  # what key expiry and periods are decided on (tests set it)
 
     @cached_property
     def client(self) -> Any:
@@ -53,6 +58,7 @@ class Context:
             name(LEDGER.logical),
             name(USAGE.logical),
             name(IDEMPOTENCY.logical),
+            name(KEYS.logical),
         )
 
     @cached_property
@@ -82,7 +88,7 @@ class Context:
 
     @cached_property
     def meter(self) -> Meter:
-        return Meter(self.ledger)
+        return Meter(self.ledger, clock=lambda: self.clock())
 
     @cached_property
     def catalog(self) -> Catalog:

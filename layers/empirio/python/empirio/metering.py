@@ -20,12 +20,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from empirio.domain.accounts import Principal
-from empirio.domain.admission import AccountView, Plan, plan_request, refusal
+from empirio.domain.admission import AccountView, KeyCap, Plan, plan_request, refusal
 from empirio.domain.catalog import CatalogModel
+from empirio.domain.key_policy import spend_item_key
 from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
 from empirio.domain.limits import BucketState, correction_us, overtaken, plan, state
 from empirio.domain.pricing import Usage, cost_micros
-from empirio.domain.usage import hour_shard
+from empirio.domain.usage import hour_shard, zone
 from empirio.errors import (
     IdempotencyConflictError,
     IdempotencyInProgressError,
@@ -50,6 +51,7 @@ class MeterRequest:
     max_tokens: int | None = None
     idempotency_key: str | None = None
     fingerprint: str | None = None
+    max_cost: int | None = None  # micro-USD the request may cost at most (x-max-cost)
 
 
 @dataclass(frozen=True)
@@ -116,12 +118,13 @@ class Meter:
         retry-after, never an error."""
         account_id = req.principal.account_id
         view = self._hints.get(account_id)
+        key = self._key_cap(req.principal)
         rpm_margin = tpm_margin = 0  # µs; set once an idle guess on that bucket was overtaken
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
             now_us = int(self._clock() * 1_000_000)
-            request_plan = plan_request(req.model, req.prompt_tokens, req.max_tokens, view)
+            request_plan = plan_request(req.model, req.prompt_tokens, req.max_tokens, view, req.max_cost, key)
             rpm_plan = plan(view.rpm, 1, now_us, view.rpm_tat, rpm_margin)
             tpm_plan = plan(view.tpm, request_plan.tokens, now_us, view.tpm_tat, tpm_margin)
             hold_request = HoldRequest(
@@ -139,6 +142,8 @@ class Meter:
                 expires_at=now_us // 1_000_000 + HOLD_TTL_SECONDS,
                 idem_key=f"{account_id}#{req.idempotency_key}" if req.idempotency_key else None,
                 fingerprint=req.fingerprint,
+                spend_key=key.item_key if key else None,
+                spend_room=key.room - request_plan.hold if key else 0,
             )
             try:
                 self.ledger.admit(hold_request)
@@ -147,11 +152,17 @@ class Meter:
                     self._idempotency_outcome(conflict.idempotency, req)
                 if conflict.contended:
                     continue  # other transactions held the item; nothing was decided
+                if conflict.key_spend is not None and key is not None:
+                    key = replace(key, spent=conflict.key_spend)
+                    if conflict.account is None:
+                        continue  # only the key's cap refused: replan (or refuse) on what it holds
                 if conflict.account is None:
                     raise NotFoundError("The account of this API key no longer exists.") from None
                 view = AccountView.from_item(conflict.account)
                 self._hints.put(account_id, view)
-                replanned = plan_request(req.model, req.prompt_tokens, req.max_tokens, view)  # may refuse
+                replanned = plan_request(  # may refuse
+                    req.model, req.prompt_tokens, req.max_tokens, view, req.max_cost, key
+                )
                 error = refusal(req.model, req.prompt_tokens, req.max_tokens, replanned, view, now_us)
                 if error is not None:
                     raise error from None
@@ -187,6 +198,7 @@ class Meter:
             tpm_limit=hr.assumed_tpm,
             idem_key=hr.idem_key,
             expires_at=hr.expires_at,
+            spend_key=hr.spend_key,
         )
         return Admission(
             request=req,
@@ -195,6 +207,15 @@ class Meter:
             rpm=state(view.rpm, now_us, rpm_tat),
             tpm=state(view.tpm, now_us, tpm_tat),
         )
+
+    def _key_cap(self, principal: Principal) -> KeyCap | None:
+        policy = principal.policy
+        if not policy.capped:
+            return None
+        now = int(self._clock())
+        tz = zone(principal.timezone)
+        item = spend_item_key(principal.key_id, policy.period, now, tz)
+        return KeyCap(key_id=principal.key_id, policy=policy, tz=tz, now=now, item_key=item)
 
     @staticmethod
     def _idempotency_outcome(record: dict[str, Any], req: MeterRequest) -> None:

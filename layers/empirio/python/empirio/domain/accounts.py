@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from empirio.domain.key_policy import KeyPolicy
 from empirio.domain.keys import Scope
 
 
@@ -47,6 +48,7 @@ class ApiKey:
     display: str
     created_at: int
     revoked_at: int | None = None
+    policy: KeyPolicy = field(default_factory=KeyPolicy)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Principal:
     key_id: str
     scopes: tuple[Scope, ...] = field(default_factory=tuple)
     via_session: bool = False  # a person signed in to the console, not an API key
+    policy: KeyPolicy = field(default_factory=KeyPolicy)
+    timezone: str = "UTC"  # the account's, for the periods of a capped key
 
     def can(self, scope: Scope) -> bool:
         return scope in self.scopes

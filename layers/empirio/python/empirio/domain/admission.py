@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from empirio.domain.accounts import Limits
 from empirio.domain.catalog import CatalogModel
+from empirio.domain.key_policy import KeyPolicy, cap_message
 from empirio.domain.ledger import MIN_OUTPUT_TOKENS
 from empirio.domain.limits import admits, retry_after_seconds
 from empirio.domain.money import format_usd
@@ -41,6 +43,27 @@ class AccountView:
 
 
 @dataclass(frozen=True)
+class KeyCap:
+    """A capped key's room in its current period: ``spent`` is what its spend item held when last seen (0 before
+    it is read: the transaction's condition decides, and returns the item when it refuses)."""
+
+    key_id: str
+    policy: KeyPolicy
+    tz: ZoneInfo
+    now: int
+    item_key: str  # the spend item of the current period
+    spent: int = 0
+
+    @property
+    def room(self) -> int:
+        return max(0, (self.policy.spend_limit or 0) - self.spent)
+
+    def error(self) -> InsufficientCreditsError:
+        message = cap_message(self.key_id, self.policy, self.spent, self.now, self.tz)
+        return InsufficientCreditsError(message, code="key_spend_limit_reached")
+
+
+@dataclass(frozen=True)
 class Plan:
     cap: int  # max output tokens to send upstream
     hold: int  # micro-USD
@@ -48,10 +71,17 @@ class Plan:
 
 
 def plan_request(
-    model: CatalogModel, prompt_tokens: int, requested_max: int | None, view: AccountView
+    model: CatalogModel,
+    prompt_tokens: int,
+    requested_max: int | None,
+    view: AccountView,
+    max_cost: int | None = None,
+    key: KeyCap | None = None,
 ) -> Plan:
     """Cap, hold and reservation. Without ``max_tokens`` the cap is the model's maximum, lowered to what the
-    balance affords and to what the TPM bucket can ever hold; below MIN_OUTPUT_TOKENS that is a refusal."""
+    balance and the key's cap afford and to what the TPM bucket can ever hold; below MIN_OUTPUT_TOKENS that is a
+    refusal. A request's own ``max_cost`` (micro-USD) lowers the cap in every case, so the hold, and therefore the
+    charge, never exceeds it; when not even one output token fits, it is refused."""
     if requested_max is not None:
         cap = min(requested_max, model.max_output_tokens)
         tokens = prompt_tokens + cap
@@ -68,9 +98,23 @@ def plan_request(
             cap = affordable_output_tokens(model.pricing, prompt_tokens, view.available, cap)
         if cap < MIN_OUTPUT_TOKENS:
             raise _credits_error(model, prompt_tokens, view, None)
-    return Plan(
-        cap=cap, hold=worst_case_micros(model.pricing, prompt_tokens, cap), tokens=prompt_tokens + cap
-    )
+        if key is not None:
+            cap = affordable_output_tokens(model.pricing, prompt_tokens, key.room, cap)
+            if cap < MIN_OUTPUT_TOKENS:
+                raise key.error()
+    if max_cost is not None:
+        cap = affordable_output_tokens(model.pricing, prompt_tokens, max_cost, cap)
+        if cap < 1:
+            raise InsufficientCreditsError(
+                f"The request's maximum cost of ${format_usd(max_cost)} does not cover its prompt on {model.id} "
+                f"(~{prompt_tokens} tokens) and one output token. Raise x-max-cost or shorten the prompt.",
+                param="x-max-cost",
+                code="max_cost_too_low",
+            )
+    hold = worst_case_micros(model.pricing, prompt_tokens, cap)
+    if key is not None and hold > key.room:  # max_tokens was given: it is not lowered to fit, it is refused
+        raise key.error()
+    return Plan(cap=cap, hold=hold, tokens=prompt_tokens + cap)
 
 
 def refusal(
@@ -81,8 +125,8 @@ def refusal(
     view: AccountView,
     now_us: int,
 ) -> Exception | None:
-    """The error for a request the stored account refuses, or None when the account would admit it (the plan's
-    guesses about the buckets were wrong and it should be replanned)."""
+    """The error for a request the stored account (or the key's spend item) refuses, or None when they would admit
+    it (the plan's guesses were wrong and it should be replanned)."""
     if view.available is not None and view.available < plan.hold and requested_max is not None:
         return _credits_error(model, prompt_tokens, view, requested_max)
     if not admits(view.rpm, 1, now_us, view.rpm_tat):

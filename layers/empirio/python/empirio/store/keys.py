@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
 from empirio.domain.accounts import ApiKey, Principal
+from empirio.domain.key_policy import KeyPolicy, spend_item_key
 from empirio.domain.keys import Scope, display_key, generate_key, hash_key, new_key_id
 from empirio.errors import KeyLimitExceededError, NotFoundError
 from empirio.store.dynamo import (
@@ -31,7 +33,22 @@ def _key_from_item(item: dict[str, Any]) -> ApiKey:
         display=plain["display"],
         created_at=plain.get("created_at", 0),
         revoked_at=plain.get("revoked_at"),
+        policy=KeyPolicy(
+            spend_limit=plain.get("spend_limit"),
+            period=plain.get("spend_limit_period") or "lifetime",
+            expires_at=plain.get("expires_at"),
+            allowed_models=tuple(plain.get("allowed_models") or ()),
+        ),
     )
+
+
+def _policy_fields(policy: KeyPolicy) -> dict[str, Any]:
+    return {
+        "spend_limit": policy.spend_limit,
+        "spend_limit_period": policy.period if policy.capped else None,
+        "expires_at": policy.expires_at,
+        "allowed_models": list(policy.allowed_models) or None,
+    }
 
 
 class KeyStore:
@@ -40,7 +57,9 @@ class KeyStore:
         self._keys = keys_table
         self._accounts = accounts_table
 
-    def create(self, account_id: str, name: str, scopes: tuple[Scope, ...]) -> tuple[ApiKey, str]:
+    def create(
+        self, account_id: str, name: str, scopes: tuple[Scope, ...], policy: KeyPolicy | None = None
+    ) -> tuple[ApiKey, str]:
         """Create a key and return it with its plaintext (the only time the plaintext exists outside the client).
 
         The account's ``key_count`` is incremented under the condition ``key_count < max_keys`` in the same
@@ -54,6 +73,7 @@ class KeyStore:
             scopes=scopes,
             display=display_key(plaintext),
             created_at=int(time.time()),
+            policy=policy or KeyPolicy(),
         )
         item = {
             "key_hash": hash_key(plaintext),
@@ -63,6 +83,7 @@ class KeyStore:
             "scopes": [s.value for s in scopes],
             "display": key.display,
             "created_at": key.created_at,
+            **_policy_fields(key.policy),
         }
         if not create_in_slot(
             self._db, self._accounts, account_id, "key_count", "max_keys", self._keys, item, "key_hash"
@@ -95,6 +116,16 @@ class KeyStore:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         keys = [k for k in keys if include_revoked or k.revoked_at is None]
         return sorted(keys, key=lambda k: (k.created_at, k.key_id))
+
+    def spend(self, key: ApiKey, now: int, tz: ZoneInfo) -> int:
+        """What a capped key has spent or holds in its current period (0 for an uncapped key: not counted)."""
+        if not key.policy.capped:
+            return 0
+        item_key = spend_item_key(key.key_id, key.policy.period, now, tz)
+        response = call(
+            self._db.get_item, TableName=self._keys, Key=to_item({"key_hash": item_key}), ConsistentRead=True
+        )
+        return int(from_item(response.get("Item") or {}).get("spend", 0))
 
     def names(self, account_id: str) -> dict[str, str]:
         """key id → name of every key the account ever had (revoked ones too: old usage still names them)."""
@@ -147,4 +178,20 @@ class KeyStore:
         key = _key_from_item(item)
         if key.revoked_at is not None:
             return None
-        return Principal(account_id=key.account_id, key_id=key.key_id, scopes=key.scopes)
+        timezone = "UTC"
+        if key.policy.capped and key.policy.period != "lifetime":  # periods follow the account's time zone
+            account = call(
+                self._db.get_item,
+                TableName=self._accounts,
+                Key=to_item({"account_id": key.account_id}),
+                ProjectionExpression="#tz",
+                ExpressionAttributeNames={"#tz": "timezone"},
+            ).get("Item")
+            timezone = from_item(account or {}).get("timezone") or "UTC"
+        return Principal(
+            account_id=key.account_id,
+            key_id=key.key_id,
+            scopes=key.scopes,
+            policy=key.policy,
+            timezone=timezone,
+        )

@@ -47,6 +47,8 @@ class HoldRequest:
     expires_at: int  # epoch seconds
     idem_key: str | None = None
     fingerprint: str | None = None
+    spend_key: str | None = None  # a capped key's spend item for this period (empirio.domain.key_policy)
+    spend_room: int = 0  # the most the item may hold before this hold is added (cap - amount)
 
 
 @dataclass
@@ -55,6 +57,7 @@ class AdmitConflict(Exception):
 
     account: dict[str, Any] | None = None
     idempotency: dict[str, Any] | None = None
+    key_spend: int | None = None  # a capped key's spend item had no room for the hold: what it holds
     contended: bool = False  # lost to concurrent transactions on the same items: nothing was decided
 
 
@@ -69,6 +72,7 @@ class Hold:
     tpm_limit: int = 0  # the TPM limit the reservation was made under (to correct the bucket at settle)
     idem_key: str | None = None
     expires_at: int = 0
+    spend_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,15 @@ def _bucket_expression(attr: str, plan: BucketPlan) -> tuple[str, str]:
 
 
 class LedgerStore:
-    def __init__(self, client: Any, accounts: str, ledger: str, usage: str, idempotency: str) -> None:
+    def __init__(
+        self, client: Any, accounts: str, ledger: str, usage: str, idempotency: str, keys: str = ""
+    ) -> None:
         self._db = client
         self._accounts = accounts
         self._ledger = ledger
         self._usage = usage
         self._idem = idempotency
+        self._keys = keys  # capped keys' spend items live beside the keys
 
     # -- admission -------------------------------------------------------------------------------------------
     def admit(self, req: HoldRequest) -> None:
@@ -136,6 +143,7 @@ class LedgerStore:
             "pending_until": pending_until(req.expires_at),
             "expires_at": req.expires_at,
             "idem_key": req.idem_key,
+            "spend_key": req.spend_key,
             "created_at": now_s,
         }
         items: list[dict[str, Any]] = [
@@ -169,6 +177,19 @@ class LedgerStore:
                     }
                 }
             )
+        if req.spend_key:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._keys,
+                        "Key": to_item({"key_hash": req.spend_key}),
+                        "UpdateExpression": "ADD spend :hold",
+                        "ConditionExpression": "attribute_not_exists(spend) OR spend <= :room",
+                        "ExpressionAttributeValues": values(hold=req.amount, room=req.spend_room),
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                }
+            )
         try:
             self._write(items, _token("admit", req.request_id))
         except ClientError as error:
@@ -179,16 +200,14 @@ class LedgerStore:
             if codes[1] == "ConditionalCheckFailed":
                 return  # our own hold entry exists: a retried admission that had already been applied
             conflict = AdmitConflict(contended="TransactionConflict" in codes)
-            if codes[0] == "ConditionalCheckFailed":
+            failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+            if 0 in failed:
                 conflict.account = from_item(reasons[0].get("Item") or {}) or None
-            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+            if req.idem_key and 2 in failed:
                 conflict.idempotency = from_item(reasons[2].get("Item") or {})
-            if (
-                conflict.account is None
-                and conflict.idempotency is None
-                and codes[0] != "ConditionalCheckFailed"
-                and not conflict.contended
-            ):
+            if req.spend_key and len(codes) - 1 in failed:
+                conflict.key_spend = int(from_item(reasons[-1].get("Item") or {}).get("spend", 0))
+            if not failed and not conflict.contended:
                 raise
             raise conflict from None
 
@@ -230,6 +249,8 @@ class LedgerStore:
                     }
                 }
             )
+        if hold.spend_key and settlement.release:
+            items.append(self._release_spend(hold, settlement.release))
         if hold.idem_key and idem_response is not None:
             items.append(
                 {
@@ -277,6 +298,8 @@ class LedgerStore:
             ),
             self._resolution_entry(hold, kind, now, released=hold.amount),
         ]
+        if hold.spend_key:
+            items.append(self._release_spend(hold, hold.amount))
         if usage_record is not None:
             items.append(self._usage_put(usage_record))
         if hold.idem_key:
@@ -358,6 +381,17 @@ class LedgerStore:
             }
         }
 
+    def _release_spend(self, hold: Hold, release: int) -> dict[str, Any]:
+        """What was held against a capped key's period and not charged goes back to that period's room."""
+        return {
+            "Update": {
+                "TableName": self._keys,
+                "Key": to_item({"key_hash": hold.spend_key}),
+                "UpdateExpression": "ADD spend :minus",
+                "ExpressionAttributeValues": values(minus=-release),
+            }
+        }
+
     def _resolution_entry(self, hold: Hold, kind: str, now: int, **amounts: int) -> dict[str, Any]:
         entry = {
             "account_id": hold.account_id,
@@ -430,6 +464,7 @@ def hold_from_entry(entry: dict[str, Any]) -> Hold:
         tpm_limit=entry.get("tpm_limit", 0),
         idem_key=entry.get("idem_key"),
         expires_at=entry.get("expires_at", 0),
+        spend_key=entry.get("spend_key"),
     )
 
 

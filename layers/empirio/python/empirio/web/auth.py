@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi import Request
 
@@ -120,6 +121,11 @@ def authenticate(request: Request) -> Principal:
         if cached is None:
             raise AuthenticationError(_INVALID)
         principal_cache.put(key_hash, cached, now + context.settings.key_cache_seconds)
+    if cached.policy.expired(get_context().clock()):
+        expired = datetime.fromtimestamp(cached.policy.expires_at or 0, UTC).isoformat()
+        raise AuthenticationError(
+            f"This API key ({cached.key_id}) expired at {expired}. Create a new key.", code="key_expired"
+        )
     request.state.principal = cached
     return cached
 
