@@ -160,22 +160,29 @@ def gateway(
 
 def concurrent_statuses(app: Any, count: int, key: str, body: dict[str, Any]) -> list[int]:
     """``count`` chat completions released together (one client each, as separate callers), their statuses."""
+    return concurrent_statuses_by_key(app, {key: count}, body)[key]
+
+
+def concurrent_statuses_by_key(
+    app: Any, counts: dict[str, int], body: dict[str, Any]
+) -> dict[str, list[int]]:
+    """For each key its number of chat completions, all released together; the statuses per key."""
     import threading
 
     from starlette.testclient import TestClient
 
-    statuses: list[int] = []
-    barrier = threading.Barrier(count)
+    statuses: dict[str, list[int]] = {key: [] for key in counts}
+    barrier = threading.Barrier(sum(counts.values()))
 
-    def one() -> None:
+    def one(key: str) -> None:
         with TestClient(app) as client:
             barrier.wait()
             response = client.post(
                 "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"}, json=body
             )
-            statuses.append(response.status_code)
+            statuses[key].append(response.status_code)
 
-    threads = [threading.Thread(target=one) for _ in range(count)]
+    threads = [threading.Thread(target=one, args=(key,)) for key, n in counts.items() for _ in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:

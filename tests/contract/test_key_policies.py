@@ -12,7 +12,7 @@ from empirio.domain.money import format_usd, parse_usd
 from empirio.domain.pricing import affordable_output_tokens, worst_case_micros
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.formats import openai_chat
-from tests.contract.conftest import Gateway, concurrent_statuses
+from tests.contract.conftest import Gateway, concurrent_statuses, concurrent_statuses_by_key
 
 HELLO = [{"role": "user", "content": "Hello"}]
 ECHO = {"model": "local/echo", "messages": HELLO, "max_tokens": 2}
@@ -70,21 +70,8 @@ def test_a_capped_key_and_the_balance_binding_at_once_never_overspend_either(gat
         json={"spend_limit": format_usd(6 * COST)},
         headers={"Authorization": f"Bearer {manage}"},
     ).json()
-    results: dict[str, list[int]] = {}
-
-    import threading
-
-    def run(name: str, key: str) -> None:
-        results[name] = concurrent_statuses(gateway.client.app, 16, key, ECHO)
-
-    threads = [
-        threading.Thread(target=run, args=("capped", capped["key"])),
-        threading.Thread(target=run, args=("free", manage)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    by_key = concurrent_statuses_by_key(gateway.client.app, {capped["key"]: 16, manage: 16}, ECHO)
+    results = {"capped": by_key[capped["key"]], "free": by_key[manage]}
     served = Counter(results["capped"])[200], Counter(results["free"])[200]
     assert served[0] <= 6 and sum(served) == 10  # each charge is its hold: the balance serves exactly 10
     assert set(results["capped"]) | set(results["free"]) <= {200, 402}
@@ -190,3 +177,78 @@ def test_a_max_cost_below_the_prompt_gets_402_and_no_upstream_call(gateway: Gate
     )
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "x-max-cost"
     assert parse_usd("0.000001") == 1
+
+
+def rotate(gateway: Gateway, key_id: str, **body: Any) -> Any:
+    return gateway.client.post(
+        f"/v1/keys/{key_id}/rotate", json=body, headers={"Authorization": f"Bearer {gateway.key}"}
+    )
+
+
+def test_a_rotated_secret_works_through_its_grace_period_and_then_gets_401(gateway: Gateway) -> None:
+    now = int(time.time())
+    gateway.context.clock = lambda: now
+    key = create_key(gateway)
+    rotated = rotate(gateway, key["id"], grace_seconds=3600)
+    assert rotated.status_code == 200, rotated.text
+    body = rotated.json()
+    assert body["id"] == key["id"] and body["key"] != key["key"] and body["previous_expires_at"] == now + 3600
+    assert [
+        k["superseded_at"] is not None
+        for k in gateway.client.get("/v1/keys", headers={"Authorization": f"Bearer {gateway.key}"}).json()[
+            "data"
+        ]
+        if k["id"] == key["id"]
+    ] in ([False, True], [True, False])  # both listed until then
+
+    def status(secret: str) -> int:
+        response = gateway.client.post(
+            "/v1/chat/completions", json=ECHO, headers={"Authorization": f"Bearer {secret}"}
+        )
+        return response.status_code
+
+    assert status(key["key"]) == 200 and status(body["key"]) == 200
+    gateway.context.clock = lambda: now + 3599
+    assert status(key["key"]) == 200
+    gateway.context.clock = lambda: now + 3600
+    assert status(key["key"]) == 401 and status(body["key"]) == 200
+    listed_ids = [
+        k["id"]
+        for k in gateway.client.get("/v1/keys", headers={"Authorization": f"Bearer {gateway.key}"}).json()[
+            "data"
+        ]
+    ]
+    assert listed_ids.count(key["id"]) == 1
+    assert rotate(gateway, key["id"], grace_seconds=8 * 24 * 3600).status_code == 400
+
+
+def test_revoking_a_rotated_key_revokes_both_secrets(gateway: Gateway) -> None:
+    key = create_key(gateway)
+    new = rotate(gateway, key["id"]).json()["key"]
+    deleted = gateway.client.delete(
+        f"/v1/keys/{key['id']}", headers={"Authorization": f"Bearer {gateway.key}"}
+    )
+    assert deleted.status_code == 200
+    from empirio.web.auth import principal_cache
+
+    principal_cache.clear()
+    for secret in (key["key"], new):
+        response = gateway.client.post(
+            "/v1/chat/completions", json=ECHO, headers={"Authorization": f"Bearer {secret}"}
+        )
+        assert response.status_code == 401
+    assert rotate(gateway, key["id"]).status_code == 404
+
+
+def test_a_rotation_during_traffic_keeps_the_spend_counted_once(gateway: Gateway) -> None:
+    raise_rpm(gateway, gateway.account_id)
+    key = create_key(gateway, spend_limit=format_usd(10 * COST), spend_limit_period="month")
+    headers = {"Authorization": f"Bearer {key['key']}"}
+    for _ in range(4):
+        assert gateway.client.post("/v1/chat/completions", json=ECHO, headers=headers).status_code == 200
+    new = rotate(gateway, key["id"], grace_seconds=600).json()["key"]
+    by_key = concurrent_statuses_by_key(gateway.client.app, {key["key"]: 20, new: 20}, ECHO)
+    results = {"old": by_key[key["key"]], "new": by_key[new]}
+    assert Counter(results["old"] + results["new"]) == {200: 6, 402: 34}  # the window was not reset
+    assert listed(gateway, key["id"])["spend"] == format_usd(10 * COST)
+    assert gateway.charged() == 10 * COST

@@ -49,6 +49,9 @@ class ApiKey:
     created_at: int
     revoked_at: int | None = None
     policy: KeyPolicy = field(default_factory=KeyPolicy)
+    superseded_at: int | None = (
+        None  # a rotated-out secret, working until its grace period ends (policy expiry)
+    )
 
 
 @dataclass(frozen=True)

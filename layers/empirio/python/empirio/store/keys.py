@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 from empirio.domain.accounts import ApiKey, Principal
 from empirio.domain.key_policy import KeyPolicy, spend_item_key
 from empirio.domain.keys import Scope, display_key, generate_key, hash_key, new_key_id
-from empirio.errors import KeyLimitExceededError, NotFoundError
+from empirio.errors import ConflictError, KeyLimitExceededError, NotFoundError
 from empirio.store.dynamo import (
     call,
     cancellation_codes,
@@ -36,10 +37,16 @@ def _key_from_item(item: dict[str, Any]) -> ApiKey:
         policy=KeyPolicy(
             spend_limit=plain.get("spend_limit"),
             period=plain.get("spend_limit_period") or "lifetime",
-            expires_at=plain.get("expires_at"),
+            expires_at=_earliest(plain.get("expires_at"), plain.get("grace_expires_at")),
             allowed_models=tuple(plain.get("allowed_models") or ()),
         ),
+        superseded_at=plain.get("superseded_at"),
     )
+
+
+def _earliest(*times: int | None) -> int | None:
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
 
 
 def _policy_fields(policy: KeyPolicy) -> dict[str, Any]:
@@ -100,7 +107,11 @@ class KeyStore:
             "Revoke a key or ask for a higher limit."
         )
 
-    def list(self, account_id: str, *, include_revoked: bool = False) -> list[ApiKey]:
+    def list(
+        self, account_id: str, *, include_revoked: bool = False, now: float | None = None
+    ) -> list[ApiKey]:
+        """The account's keys; a rotated-out secret is listed until its grace period ends."""
+        now = time.time() if now is None else now
         keys: list[ApiKey] = []
         kwargs: dict[str, Any] = {
             "TableName": self._keys,
@@ -114,7 +125,11 @@ class KeyStore:
             if "LastEvaluatedKey" not in response:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        keys = [k for k in keys if include_revoked or k.revoked_at is None]
+        keys = [
+            k
+            for k in keys
+            if include_revoked or (k.revoked_at is None and not (k.superseded_at and k.policy.expired(now)))
+        ]
         return sorted(keys, key=lambda k: (k.created_at, k.key_id))
 
     def spend(self, key: ApiKey, now: int, tz: ZoneInfo) -> int:
@@ -131,8 +146,8 @@ class KeyStore:
         """key id → name of every key the account ever had (revoked ones too: old usage still names them)."""
         return {k.key_id: k.name for k in self.list(account_id, include_revoked=True)}
 
-    def revoke(self, account_id: str, key_id: str) -> ApiKey:
-        """Revoke a key of this account and free its slot; a second revoke of the same key is a 404."""
+    def _items(self, account_id: str, key_id: str) -> builtins.list[dict[str, Any]]:
+        """Every stored secret of a key (two during a rotation's grace period), newest first."""
         response = call(
             self._db.query,
             TableName=self._keys,
@@ -140,34 +155,91 @@ class KeyStore:
             KeyConditionExpression="account_id = :a AND key_id = :k",
             ExpressionAttributeValues=values(a=account_id, k=key_id),
         )
-        items = response.get("Items", [])
+        items = [from_item(i) for i in response.get("Items", [])]
+        return sorted(items, key=lambda i: "superseded_at" in i)
+
+    def revoke(self, account_id: str, key_id: str) -> ApiKey:
+        """Revoke a key of this account (every secret it has) and free its slot; a second revoke is a 404."""
+        items = [i for i in self._items(account_id, key_id) if "revoked_at" not in i]
         missing = NotFoundError(f"No active key with id {key_id!r}.", param="key_id", code="key_not_found")
         if not items:
             raise missing
-        key_hash = from_item(items[0])["key_hash"]
         now = int(time.time())
+        revocations = [
+            {
+                "Update": {
+                    "TableName": self._keys,
+                    "Key": to_item({"key_hash": item["key_hash"]}),
+                    "UpdateExpression": "SET revoked_at = :now",
+                    "ConditionExpression": "attribute_exists(key_hash) AND account_id = :a "
+                    "AND attribute_not_exists(revoked_at)",
+                    "ExpressionAttributeValues": values(now=now, a=account_id),
+                }
+            }
+            for item in items
+        ]
         try:
             call(
                 self._db.transact_write_items,
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._keys,
-                            "Key": to_item({"key_hash": key_hash}),
-                            "UpdateExpression": "SET revoked_at = :now",
-                            "ConditionExpression": "attribute_exists(key_hash) AND account_id = :a "
-                            "AND attribute_not_exists(revoked_at)",
-                            "ExpressionAttributeValues": values(now=now, a=account_id),
-                        }
-                    },
-                    free_slot(self._accounts, account_id, "key_count"),
-                ],
+                TransactItems=[*revocations, free_slot(self._accounts, account_id, "key_count")],
             )
         except ClientError as error:
             if is_transaction_cancelled(error) and "ConditionalCheckFailed" in cancellation_codes(error):
                 raise missing from None
             raise
-        return _key_from_item({**items[0], **to_item({"revoked_at": now})})
+        return _key_from_item(to_item({**items[0], "revoked_at": now}))
+
+    def rotate(self, account_id: str, key_id: str, grace_seconds: int, now: int) -> tuple[ApiKey, str, int]:
+        """A new secret for the same key record (name, scopes, policy and spend carry over); the current secret
+        keeps working for ``grace_seconds`` and then expires. Returns the key, its new plaintext and when the
+        previous secret stops. One transaction, conditional on the previous secret still being current."""
+        current = [
+            i for i in self._items(account_id, key_id) if "revoked_at" not in i and "superseded_at" not in i
+        ]
+        if not current:
+            raise NotFoundError(f"No active key with id {key_id!r}.", param="key_id", code="key_not_found")
+        previous = current[0]
+        stops = now + grace_seconds
+        if previous.get("expires_at") is not None:
+            stops = min(stops, int(previous["expires_at"]))
+        plaintext = generate_key()
+        fresh = {
+            **{k: v for k, v in previous.items() if k not in ("key_hash", "display", "rotated_at")},
+            "key_hash": hash_key(plaintext),
+            "display": display_key(plaintext),
+            "rotated_at": now,
+        }
+        try:
+            call(
+                self._db.transact_write_items,
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._keys,
+                            "Item": to_item(fresh),
+                            "ConditionExpression": "attribute_not_exists(key_hash)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._keys,
+                            "Key": to_item({"key_hash": previous["key_hash"]}),
+                            "UpdateExpression": "SET superseded_at = :now, grace_expires_at = :stops",
+                            "ConditionExpression": "attribute_exists(key_hash) AND attribute_not_exists(revoked_at) "
+                            "AND attribute_not_exists(superseded_at)",
+                            "ExpressionAttributeValues": values(now=now, stops=stops),
+                        }
+                    },
+                ],
+            )
+        except ClientError as error:
+            if is_transaction_cancelled(error) and "ConditionalCheckFailed" in cancellation_codes(error):
+                raise ConflictError(
+                    f"Key {key_id} changed while it was being rotated (rotated or revoked); list it and retry.",
+                    code="key_changed",
+                ) from None
+            raise
+        return _key_from_item(to_item(fresh)), plaintext, stops
 
     def principal(self, key_hash: str) -> Principal | None:
         """The caller behind a key hash, or None when the key is unknown or revoked."""

@@ -69,6 +69,14 @@ class KeyCreate(BaseModel):
         )
 
 
+class KeyRotate(BaseModel):
+    """Body of a key rotation: how long the previous secret keeps working (0 to 7 days; default 24 h)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grace_seconds: int = Field(default=24 * 3600, ge=0, le=7 * 24 * 3600)
+
+
 def limits_view(limits: Limits) -> dict[str, int]:
     return {f: getattr(limits, f) for f in Limits.FIELDS}
 
@@ -101,6 +109,7 @@ def key_view(key: ApiKey, plaintext: str | None = None, spend: int | None = None
         "display": key.display,
         "created_at": key.created_at,
         "revoked_at": key.revoked_at,
+        "superseded_at": key.superseded_at,
         "spend_limit": format_usd(policy.spend_limit) if policy.spend_limit is not None else None,
         "spend_limit_period": policy.period if policy.capped else None,
         "spend": format_usd(spend or 0) if policy.capped else None,
