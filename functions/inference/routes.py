@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from empirio.context import get_context
 from empirio.domain.attribution import App
@@ -17,6 +18,7 @@ from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import InvalidRequestError, PermissionDeniedError
 from empirio.formats import anthropic_messages
 from empirio.web.auth import authenticate
+from functions.inference.estimate import detect_endpoint, estimate
 from functions.inference.formats import FORMATS
 from functions.inference.service import (
     Call,
@@ -92,6 +94,22 @@ async def count_tokens(request: Request) -> JSONResponse:
     _, body = await _json_body(request)
     canonical = anthropic_messages.parse_request({"max_tokens": 1, **body})
     return JSONResponse({"input_tokens": estimate_prompt_tokens(canonical)})
+
+
+@router.post("/v1/estimate")
+async def estimate_request(request: Request) -> JSONResponse:
+    """What a request would cost and whether it would be admitted now; no model is called, nothing is held."""
+    principal = authenticate(request)
+    if not principal.can(Scope.INFERENCE):
+        raise PermissionDeniedError("This API key lacks the 'inference' scope.", code="insufficient_scope")
+    _, body = await _json_body(request)
+    inner = body.get("body", body) if "endpoint" in body else body
+    if not isinstance(inner, dict):
+        raise InvalidRequestError("'body' must be a JSON object.", param="body")
+    endpoint = detect_endpoint(inner, body.get("endpoint"))
+    max_cost = max_cost_of(request.headers.get("x-max-cost"), inner)
+    answer = await run_in_threadpool(estimate, get_context(), principal, endpoint, inner, max_cost)
+    return JSONResponse(answer)
 
 
 @router.head("/")

@@ -49,13 +49,17 @@ FAMILIES: tuple[Family, ...] = (
             "POST /v1/responses",
             "POST /v1/messages",
             "POST /v1/messages/count_tokens",
+            "POST /v1/estimate",
             "HEAD /",
         ),
         entry="web-adapter",
         calls_models=True,
     ),
     Family("models", _routes("GET /v1/models", "GET /v1/models/{model_id:path}")),
-    Family("keys", _routes("GET /v1/keys", "POST /v1/keys", "DELETE /v1/keys/{key_id}")),
+    Family(
+        "keys",
+        _routes("GET /v1/keys", "POST /v1/keys", "POST /v1/keys/{key_id}/rotate", "DELETE /v1/keys/{key_id}"),
+    ),
     Family("credits", _routes("GET /v1/credits")),
     Family("limits", _routes("GET /v1/limits")),
     Family(

@@ -14,7 +14,7 @@ from empirio.domain.ledger import MIN_OUTPUT_TOKENS
 from empirio.domain.limits import admits, retry_after_seconds
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import affordable_output_tokens, worst_case_micros
-from empirio.errors import InsufficientCreditsError, RateLimitError
+from empirio.errors import ApiError, InsufficientCreditsError, RateLimitError
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def refusal(
     plan: Plan,
     view: AccountView,
     now_us: int,
-) -> Exception | None:
+) -> ApiError | None:
     """The error for a request the stored account (or the key's spend item) refuses, or None when they would admit
     it (the plan's guesses were wrong and it should be replanned)."""
     if view.available is not None and view.available < plan.hold and requested_max is not None:

@@ -136,7 +136,10 @@ class KeyStore:
         """What a capped key has spent or holds in its current period (0 for an uncapped key: not counted)."""
         if not key.policy.capped:
             return 0
-        item_key = spend_item_key(key.key_id, key.policy.period, now, tz)
+        return self.spend_of(spend_item_key(key.key_id, key.policy.period, now, tz))
+
+    def spend_of(self, item_key: str) -> int:
+        """What one spend item holds (0 when the period has seen no request)."""
         response = call(
             self._db.get_item, TableName=self._keys, Key=to_item({"key_hash": item_key}), ConsistentRead=True
         )

@@ -1,0 +1,92 @@
+"""POST /v1/estimate: what a request would cost and whether it would be admitted now, without calling a model or
+holding anything. The same planning as admission (empirio.domain.admission) over the account and the key's spend
+as stored this instant; a concurrent request may of course change the answer a moment later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from empirio.context import Context
+from empirio.domain.accounts import Principal
+from empirio.domain.admission import AccountView, KeyCap, plan_request, refusal
+from empirio.domain.fallbacks import envelope
+from empirio.domain.key_policy import period_end, spend_item_key
+from empirio.domain.money import format_usd
+from empirio.domain.pricing import worst_case_micros
+from empirio.domain.tokens import estimate_prompt_tokens
+from empirio.domain.usage import zone
+from empirio.errors import ApiError, InvalidRequestError
+from functions.inference.formats import FORMATS
+from functions.inference.service import check_allowed, resolve_models
+
+# Our prompt count is an estimate (empirio.domain.tokens): within this share of the upstream's own count for
+# ordinary text, so the expected range widens the prompt's cost by it. The worst case is what would be held.
+PROMPT_ERROR = 0.25
+
+
+def detect_endpoint(body: dict[str, Any], named: Any) -> str:
+    if named is not None:
+        if named not in FORMATS:
+            raise InvalidRequestError(
+                f"Invalid 'endpoint': one of {', '.join(FORMATS)}.", param="endpoint", code="invalid_value"
+            )
+        return str(named)
+    return "/v1/responses" if "input" in body else "/v1/chat/completions"
+
+
+def estimate(
+    context: Context, principal: Principal, endpoint: str, body: dict[str, Any], max_cost: int | None
+) -> dict[str, Any]:
+    canonical = FORMATS[endpoint].parse_request(body)
+    models = resolve_models(context, canonical, endpoint)
+    check_allowed(principal, models)
+    model = envelope(models)
+    prompt = estimate_prompt_tokens(canonical)
+    account = context.accounts.require(principal.account_id)
+    view = AccountView(
+        available=account.available,
+        rpm=account.limits.rpm,
+        tpm=account.limits.tpm,
+        rpm_tat=account.rpm_tat,
+        tpm_tat=account.tpm_tat,
+    )
+    now = context.clock()
+    key = _key_cap(context, principal, int(now))
+    answer: dict[str, Any] = {
+        "object": "estimate",
+        "endpoint": endpoint,
+        "model": models[0].id,
+        "models": [m.id for m in models],
+        "prompt_tokens": prompt,
+        "balance": format_usd(account.available),
+        "key_spend_remaining": format_usd(key.room) if key else None,
+        "key_spend_resets_at": period_end(key.policy.period, key.now, key.tz) if key else None,
+    }
+    asked = min(canonical.max_tokens or model.max_output_tokens, model.max_output_tokens)
+    try:
+        plan = plan_request(model, prompt, canonical.max_tokens, view, max_cost, key)
+        error = refusal(model, prompt, canonical.max_tokens, plan, view, int(now * 1_000_000))
+    except ApiError as refused:
+        plan, error = None, refused
+    cap = plan.cap if plan else asked
+    worst = plan.hold if plan else worst_case_micros(model.pricing, prompt, asked)
+    low = worst_case_micros(model.pricing, int(prompt * (1 - PROMPT_ERROR)), 0)
+    answer.update(
+        max_output_tokens=cap,
+        worst_case_cost=format_usd(worst),
+        expected_cost={"low": format_usd(low), "high": format_usd(worst)},
+        admissible=error is None,
+        reason=error.message if error is not None else None,
+        code=error.code if error is not None else None,
+    )
+    return answer
+
+
+def _key_cap(context: Context, principal: Principal, now: int) -> KeyCap | None:
+    policy = principal.policy
+    if not policy.capped:
+        return None
+    tz = zone(principal.timezone)
+    item_key = spend_item_key(principal.key_id, policy.period, now, tz)
+    spent = context.keys.spend_of(item_key)
+    return KeyCap(key_id=principal.key_id, policy=policy, tz=tz, now=now, item_key=item_key, spent=spent)
