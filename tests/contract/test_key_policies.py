@@ -252,3 +252,22 @@ def test_a_rotation_during_traffic_keeps_the_spend_counted_once(gateway: Gateway
     assert Counter(results["old"] + results["new"]) == {200: 6, 402: 34}  # the window was not reset
     assert listed(gateway, key["id"])["spend"] == format_usd(10 * COST)
     assert gateway.charged() == 10 * COST
+
+
+def test_a_hold_the_sweeper_expires_gives_its_amount_back_to_the_keys_period(gateway: Gateway) -> None:
+    from empirio.domain.keys import hash_key
+    from empirio.metering import MeterRequest, sweep
+
+    key = create_key(gateway, spend_limit="1.00", spend_limit_period="week")
+    principal = gateway.context.keys.principal(hash_key(key["key"]))
+    model = gateway.context.catalog.get("local/echo")
+    assert principal is not None and model is not None
+    admission = gateway.context.meter.admit(
+        MeterRequest(
+            principal=principal, request_id="req_crashed", model=model, prompt_tokens=6, max_tokens=2
+        )
+    )
+    assert parse_usd(listed(gateway, key["id"])["spend"]) == admission.hold.amount == COST
+    report = sweep(gateway.context.ledger, now=admission.hold.expires_at + 1)  # the function died: no settle
+    assert report.expired == 1
+    assert listed(gateway, key["id"])["spend"] == "0.00"
