@@ -104,6 +104,7 @@ FAMILIES: tuple[Family, ...] = (
             "GET /console/keys",
             "POST /console/keys",
             "POST /console/keys/{key_id}/revoke",
+            "POST /console/keys/{key_id}/rotate",
             "GET /console/playground",
             "GET /console/models",
             "GET /console/models/{model_id:path}",
