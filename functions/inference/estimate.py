@@ -4,17 +4,17 @@ as stored this instant; a concurrent request may of course change the answer a m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from empirio.context import Context
 from empirio.domain.accounts import Principal
 from empirio.domain.admission import AccountView, KeyCap, plan_request, refusal
 from empirio.domain.fallbacks import envelope
-from empirio.domain.key_policy import period_end, spend_item_key
+from empirio.domain.key_policy import period_end
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import worst_case_micros
 from empirio.domain.tokens import estimate_prompt_tokens
-from empirio.domain.usage import zone
 from empirio.errors import ApiError, InvalidRequestError
 from functions.inference.formats import FORMATS
 from functions.inference.service import check_allowed, resolve_models
@@ -51,7 +51,9 @@ def estimate(
         tpm_tat=account.tpm_tat,
     )
     now = context.clock()
-    key = _key_cap(context, principal, int(now))
+    key = KeyCap.of(principal, int(now))
+    if key is not None:
+        key = replace(key, spent=context.keys.spend_of(key.item_key))
     answer: dict[str, Any] = {
         "object": "estimate",
         "endpoint": endpoint,
@@ -80,13 +82,3 @@ def estimate(
         code=error.code if error is not None else None,
     )
     return answer
-
-
-def _key_cap(context: Context, principal: Principal, now: int) -> KeyCap | None:
-    policy = principal.policy
-    if not policy.capped:
-        return None
-    tz = zone(principal.timezone)
-    item_key = spend_item_key(principal.key_id, policy.period, now, tz)
-    spent = context.keys.spend_of(item_key)
-    return KeyCap(key_id=principal.key_id, policy=policy, tz=tz, now=now, item_key=item_key, spent=spent)

@@ -22,11 +22,10 @@ from typing import Any
 from empirio.domain.accounts import Principal
 from empirio.domain.admission import AccountView, KeyCap, Plan, plan_request, refusal
 from empirio.domain.catalog import CatalogModel
-from empirio.domain.key_policy import spend_item_key
 from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
 from empirio.domain.limits import BucketState, correction_us, overtaken, plan, state
 from empirio.domain.pricing import Usage, cost_micros
-from empirio.domain.usage import hour_shard, zone
+from empirio.domain.usage import hour_shard
 from empirio.errors import (
     IdempotencyConflictError,
     IdempotencyInProgressError,
@@ -118,7 +117,7 @@ class Meter:
         retry-after, never an error."""
         account_id = req.principal.account_id
         view = self._hints.get(account_id)
-        key = self._key_cap(req.principal)
+        key = KeyCap.of(req.principal, int(self._clock()))
         rpm_margin = tpm_margin = 0  # µs; set once an idle guess on that bucket was overtaken
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
@@ -207,15 +206,6 @@ class Meter:
             rpm=state(view.rpm, now_us, rpm_tat),
             tpm=state(view.tpm, now_us, tpm_tat),
         )
-
-    def _key_cap(self, principal: Principal) -> KeyCap | None:
-        policy = principal.policy
-        if not policy.capped:
-            return None
-        now = int(self._clock())
-        tz = zone(principal.timezone)
-        item = spend_item_key(principal.key_id, policy.period, now, tz)
-        return KeyCap(key_id=principal.key_id, policy=policy, tz=tz, now=now, item_key=item)
 
     @staticmethod
     def _idempotency_outcome(record: dict[str, Any], req: MeterRequest) -> None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from empirio.domain.accounts import Limits
+from empirio.domain.accounts import Limits, Principal
 from empirio.domain.catalog import CatalogModel
-from empirio.domain.key_policy import KeyPolicy, cap_message
+from empirio.domain.key_policy import KeyPolicy, cap_message, spend_item_key
 from empirio.domain.ledger import MIN_OUTPUT_TOKENS
 from empirio.domain.limits import admits, retry_after_seconds
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import affordable_output_tokens, worst_case_micros
+from empirio.domain.usage import zone
 from empirio.errors import ApiError, InsufficientCreditsError, RateLimitError
 
 
@@ -53,6 +54,16 @@ class KeyCap:
     now: int
     item_key: str  # the spend item of the current period
     spent: int = 0
+
+    @classmethod
+    def of(cls, principal: Principal, now: int) -> KeyCap | None:
+        """The cap of the calling key in the period of ``now`` (None for an uncapped key or a session)."""
+        policy = principal.policy
+        if not policy.capped:
+            return None
+        tz = zone(principal.timezone)
+        item_key = spend_item_key(principal.key_id, policy.period, now, tz)
+        return cls(key_id=principal.key_id, policy=policy, tz=tz, now=now, item_key=item_key)
 
     @property
     def room(self) -> int:
