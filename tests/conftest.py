@@ -81,6 +81,29 @@ def client(aws: Any) -> Iterator[Any]:
         yield test_client
 
 
+@pytest.fixture(scope="session")
+def stripe_server() -> Iterator[Any]:
+    """The fake Stripe (real HTTP on 127.0.0.1), shared by the run; each test wires it with ``fake_stripe``."""
+    from empirio_cli.fake_stripe import FakeStripe, RunningFakeStripe
+
+    running = RunningFakeStripe(FakeStripe())
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fake_stripe(stripe_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The fake Stripe as this test's payment processor: the SDK pointed at it, its keys in the environment, and
+    no automatic webhook delivery (tests deliver events themselves, as often and as concurrently as they like).
+    The context's payments client is built on first use, after this."""
+    fake = stripe_server.fake
+    fake.deliver, fake.webhook_url = False, None
+    monkeypatch.setenv("STRIPE_SECRET_KEY", fake.secret_key)
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", fake.webhook_secret)
+    monkeypatch.setenv("EMPIRIO_STRIPE_API_BASE", stripe_server.url)
+    return fake
+
+
 @pytest.fixture
 def lambda_event_loop() -> Iterator[None]:
     """The event loop Mangum runs a Lambda invocation on (Lambda keeps one per process); closed after the test."""

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from empirio import config
+from empirio.balance_watch import watch_all
 from empirio.context import Context, get_context, reset_context
 from empirio.metering import sweep
 from empirio.rollup import run_rollup
@@ -66,9 +67,19 @@ def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any], An
     return context, demo, mock
 
 
-def start_jobs(context: Context, every_seconds: float = 60.0) -> threading.Event:
-    """The scheduled jobs (sweeper, rollup), locally: a daemon thread; set the returned event to stop it."""
+def start_jobs(context: Context, every_seconds: float = 60.0, watch_seconds: float = 3.0) -> threading.Event:
+    """The scheduled jobs (sweeper, rollup; the balance watch more often, as the accounts table's stream would
+    trigger it in AWS), locally: daemon threads; set the returned event to stop them."""
     stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(watch_seconds):
+            try:
+                watch_all(context)
+            except Exception:
+                logger.exception("balance watch failed")
+
+    threading.Thread(target=watch, name="balance-watch", daemon=True).start()
 
     def loop() -> None:
         while not stop.wait(every_seconds):
@@ -80,6 +91,23 @@ def start_jobs(context: Context, every_seconds: float = 60.0) -> threading.Event
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
     return stop
+
+
+def start_fake_stripe(host: str, port: int) -> str:
+    """Without STRIPE_SECRET_KEY, the fake Stripe (a Checkout stand-in page, signed webhooks to this server);
+    with it, the same code talks to that Stripe account (test mode) and its webhooks must reach this server."""
+    if os.environ.get("STRIPE_SECRET_KEY"):
+        return "Stripe (STRIPE_SECRET_KEY); forward its webhooks to /v1/billing/webhook"
+    from empirio_cli.fake_stripe import FakeStripe, RunningFakeStripe
+
+    fake = FakeStripe(webhook_url=f"http://{host}:{port}/v1/billing/webhook")
+    running = RunningFakeStripe(fake)
+    os.environ.update(
+        STRIPE_SECRET_KEY=fake.secret_key,
+        STRIPE_WEBHOOK_SECRET=fake.webhook_secret,
+        EMPIRIO_STRIPE_API_BASE=running.url,
+    )
+    return f"fake Stripe at {running.url} (Billing → Add credits → Pay; no Stripe account needed)"
 
 
 def show_outbox() -> None:
@@ -100,6 +128,7 @@ def run(host: str, port: int) -> int:
     except config.ConfigError as error:
         print(f"empirio dev: refusing to start: {error}", file=sys.stderr)
         return 2
+    stripe = start_fake_stripe(host, port)
     context, demo, _ = prepare()
     start_jobs(context)
     show_outbox()
@@ -112,6 +141,7 @@ def run(host: str, port: int) -> int:
         f"  demo account: {demo['account_id']} ($10.00)\n"
         f"  API key:      {demo['api_key']}\n"
         f"  admin token:  {demo['admin_token']}\n"
+        f"  payments:     {stripe}\n"
         f"  try:          OPENAI_BASE_URL={base} OPENAI_API_KEY={demo['api_key']} python -c "
         '"import openai; print([m.id for m in openai.OpenAI().models.list()][:5])"',
         flush=True,

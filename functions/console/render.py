@@ -13,6 +13,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from empirio.web.urls import base_path
+
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 PARTIAL_HEADER = "x-console-partial"
@@ -29,18 +31,6 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
-
-
-def base_path(request: Request) -> str:
-    """The prefix every URL of ours carries: the API Gateway stage (``/dev``) or a local ``root_path``."""
-    event = request.scope.get("aws.event")
-    if isinstance(event, dict):
-        full = str((event.get("requestContext") or {}).get("path") or "")
-        path = str(event.get("path") or "")
-        if full and path and full != path and full.endswith(path):
-            return full[: -len(path)].rstrip("/")
-        return ""
-    return str(request.scope.get("root_path", "")).rstrip("/")
 
 
 def route_path(request: Request) -> str:

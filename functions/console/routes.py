@@ -15,9 +15,10 @@ from empirio.reports import generations
 from empirio.reports.models import model_view
 from empirio.reports.usage import parse_time
 from empirio.web.auth import session_of
+from empirio.web.urls import base_path
 from functions.console import pages
 from functions.console.examples import examples
-from functions.console.render import STATIC, base_path, local_time, page, secure
+from functions.console.render import STATIC, local_time, page, secure
 from functions.console.router import router
 from functions.console.session import sign_in_redirect
 

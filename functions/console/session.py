@@ -14,7 +14,8 @@ from empirio.domain.accounts import User
 from empirio.domain.sessions import COOKIE_NAME, Session, new_session
 from empirio.errors import PermissionDeniedError
 from empirio.web.auth import check_csrf, same_origin
-from functions.console.render import base_path, redirect, route_path, secure
+from empirio.web.urls import base_path
+from functions.console.render import redirect, route_path, secure
 
 _LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 

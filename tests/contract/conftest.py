@@ -89,6 +89,12 @@ def catalog_for(base: str) -> dict[str, Any]:
             "max_output_tokens": 4_096,
         }
     )
+    models.append(  # $4 a request: a few requests spend a balance down (negative-balance tests)
+        {
+            **_model("test/openai-per-request", "openai", "openai-model", urls["openai"]),
+            "pricing": {"input_per_mtok": "0", "output_per_mtok": "0", "per_request": "4.00"},
+        }
+    )
     models.append(
         {
             **_model("test/images-only", "openai", "dall-e-3", urls["openai"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from empirio.config import load_catalog
 from empirio.domain.catalog import Catalog
@@ -21,6 +21,13 @@ from empirio.store.sessions import SessionStore
 from empirio.store.tables import ACCOUNTS, CHATS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, SESSIONS, USAGE, USERS
 from empirio.store.usage import UsageStore
 from empirio.store.users import UserStore
+
+if TYPE_CHECKING:
+    from empirio.domain.billing import Terms
+    from empirio.mail import Mailer
+    from empirio.payments import Payments
+    from empirio.store.profiles import ProfileStore
+    from empirio.store.purchases import PurchaseStore
 
 
 class Context:
@@ -89,6 +96,43 @@ class Context:
     @cached_property
     def meter(self) -> Meter:
         return Meter(self.ledger, clock=lambda: self.clock())
+
+    @cached_property
+    def purchases(self) -> PurchaseStore:
+        from empirio.store.purchases import PurchaseStore
+
+        name = self.settings.table_name
+        return PurchaseStore(self.client, name(ACCOUNTS.logical), name(LEDGER.logical))
+
+    @cached_property
+    def profiles(self) -> ProfileStore:
+        from empirio.store.profiles import ProfileStore
+
+        return ProfileStore(self.client, self.settings.table_name(ACCOUNTS.logical))
+
+    @cached_property
+    def payments(self) -> Payments:
+        from empirio.payments import Payments, stripe_keys
+
+        secret_key, webhook_secret = stripe_keys(self.settings.stripe_secret_arn)
+        return Payments(secret_key, webhook_secret, self.settings.stripe_api_base)
+
+    @cached_property
+    def terms(self) -> Terms:
+        from empirio.domain.billing import Terms
+
+        s = self.settings
+        return Terms(s.billing_min_cents, s.billing_max_cents, s.billing_fee_bps, s.billing_fee_fixed_cents)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        from empirio.mail import Mailer
+
+        return Mailer(
+            "log" if self.settings.outbox == "log" else "ses",
+            self.settings.email_sender,
+            self.settings.region,
+        )
 
     @cached_property
     def catalog(self) -> Catalog:

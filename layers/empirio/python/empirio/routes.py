@@ -74,6 +74,22 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("account", _routes("GET /v1/account", "PATCH /v1/account")),
     Family(
+        "billing",
+        _routes(
+            "POST /v1/billing/checkout",
+            "GET /v1/billing/quote",
+            "GET /v1/billing/purchases",
+            "GET /v1/billing/purchases/{purchase_id}",
+            "POST /v1/billing/purchases/{purchase_id}/fulfil",
+            "GET /v1/billing/ledger",
+            "GET /v1/billing/ledger/export",
+            "GET /v1/billing/settings",
+            "PATCH /v1/billing/settings",
+            "POST /v1/billing/auto-topup/setup",
+            "POST /v1/billing/webhook",
+        ),
+    ),
+    Family(
         "chats",
         _routes(
             "GET /v1/chats",
@@ -150,6 +166,7 @@ JOBS: tuple[Job, ...] = (
     Job("sweeper", "rate(5 minutes)"),
     Job("rollup", "rate(15 minutes)"),
     Job("reconcile", "rate(1 hour)"),
+    Job("balance_watch", "rate(1 minute)"),  # also on the accounts table's stream in AWS (see infra)
 )
 
 

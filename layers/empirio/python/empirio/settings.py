@@ -36,6 +36,17 @@ class Settings(BaseModel):
     session_max_seconds: int = Field(default=7 * 86400, ge=60)
     # "log": print each message a person would be sent as one `outbox:` line (local); "cognito": Cognito sends.
     outbox: Literal["log", "cognito"] = "cognito"
+    # Billing. Stripe's keys come from STRIPE_SECRET_KEY / STRIPE_WEBHOOK_SECRET or (in AWS) from the secret
+    # EMPIRIO_STRIPE_SECRET_ARN names; stripe_api_base points the SDK at the fake Stripe server locally.
+    stripe_api_base: str | None = None
+    stripe_secret_arn: str | None = None
+    billing_min_cents: int = Field(default=500, ge=50)
+    billing_max_cents: int = Field(default=1_000_000, ge=50)
+    billing_fee_bps: int = Field(default=0, ge=0, le=5_000)
+    billing_fee_fixed_cents: int = Field(default=0, ge=0)
+    # Emails to customers (low balance, auto top-up switched off): "log" prints an `outbox:` line; "ses" sends
+    # from this address (an SES identity of the stage).
+    email_sender: str | None = None
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -68,6 +79,13 @@ ENV_VARIABLES = {
     "session_idle_seconds": "EMPIRIO_SESSION_IDLE_SECONDS",
     "session_max_seconds": "EMPIRIO_SESSION_MAX_SECONDS",
     "outbox": "EMPIRIO_OUTBOX",
+    "stripe_api_base": "EMPIRIO_STRIPE_API_BASE",
+    "stripe_secret_arn": "EMPIRIO_STRIPE_SECRET_ARN",
+    "billing_min_cents": "EMPIRIO_BILLING_MIN_CENTS",
+    "billing_max_cents": "EMPIRIO_BILLING_MAX_CENTS",
+    "billing_fee_bps": "EMPIRIO_BILLING_FEE_BPS",
+    "billing_fee_fixed_cents": "EMPIRIO_BILLING_FEE_FIXED_CENTS",
+    "email_sender": "EMPIRIO_EMAIL_SENDER",
 }
 
 

@@ -35,6 +35,7 @@ class Account:
     timezone: str = "UTC"  # IANA name; the account's day boundaries (usage by day, dashboard)
     rpm_tat: int | None = None  # token-bucket state (see empirio.domain.limits)
     tpm_tat: int | None = None
+    reversed: int = 0  # micro-USD of paid credit taken back by refunds and disputes
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,12 @@ def _credits_error(
     model: CatalogModel, prompt_tokens: int, view: AccountView, requested_max: int | None
 ) -> InsufficientCreditsError:
     available = view.available or 0
+    if available < 0:
+        return InsufficientCreditsError(
+            f"Your balance is negative (${format_usd(available)}): a refund or dispute took back credit that had "
+            "been spent. Add credits to continue.",
+            code="negative_balance",
+        )
     affords = affordable_output_tokens(model.pricing, prompt_tokens, available, model.max_output_tokens)
     asked = (
         f"max_tokens {requested_max}"

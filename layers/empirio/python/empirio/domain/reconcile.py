@@ -26,26 +26,65 @@ def reconcile_account(
 ) -> list[Difference]:
     """Differences between the stored balance, the ledger and the usage records of one account (none: books ok).
 
-    balance: available + held + charged = topped up · topups: topped up = Σ top-up entries · charges: charged =
-    Σ charge entries · usage: Σ usage costs = Σ charge entries · held: held = Σ pending holds.
+    balance: available + held + charged + reversed = topped up · topups: topped up = Σ top-up entries · charges:
+    charged = Σ charge entries · usage: Σ usage costs = Σ charge entries · held: held = Σ pending holds ·
+    reversed: reversed = Σ refund and dispute entries · per purchase: paid ⇔ one top-up entry of exactly its credit
+    (the fee never), its refunded and disputed totals = its refund and dispute entries, together ≤ its credit ·
+    the balance is below zero only by what refunds and disputes took back.
     """
     entries = list(entries)
     topups = sum(int(e["amount"]) for e in entries if e["kind"] == "topup")
     charges = sum(int(e.get("charge", 0)) for e in entries if e["kind"] == "charge")
     pending = sum(int(e["amount"]) for e in entries if e["kind"] == "hold" and e.get("status") == "pending")
+    reversals = sum(int(e["amount"]) for e in entries if e["kind"] in {"refund", "dispute"})
     usage = sum(int(r.get("cost", 0)) for r in usage_records)
     checks = (
-        ("balance", account.topped_up, account.available + account.held + account.charged),
+        ("balance", account.topped_up, account.available + account.held + account.charged + account.reversed),
         ("topups", topups, account.topped_up),
         ("charges", charges, account.charged),
         ("usage", charges, usage),
         ("held", pending, account.held),
+        ("reversed", reversals, account.reversed),
     )
     out = [
         Difference(account.account_id, name, expected, actual)
         for name, expected, actual in checks
         if expected != actual
     ]
-    if account.available < 0:
-        out.append(Difference(account.account_id, "negative_balance", 0, account.available))
+    out += _purchases(account.account_id, entries)
+    if account.available < -account.reversed:
+        out.append(Difference(account.account_id, "negative_balance", -account.reversed, account.available))
+    return out
+
+
+def _purchases(account_id: str, entries: list[dict[str, Any]]) -> list[Difference]:
+    out: list[Difference] = []
+    by_purchase: dict[str, dict[str, int]] = {}
+    credited: dict[str, list[int]] = {}
+    for e in entries:
+        pid = e.get("purchase_id")
+        if not pid:
+            continue
+        if e["kind"] == "topup":
+            credited.setdefault(pid, []).append(int(e["amount"]))
+        elif e["kind"] in {"refund", "dispute"}:
+            totals = by_purchase.setdefault(pid, {})
+            totals[e["kind"]] = totals.get(e["kind"], 0) + int(e["amount"])
+    for p in (e for e in entries if e["kind"] == "purchase"):
+        pid, credit = p["purchase_id"], int(p["amount_cents"]) * 10_000
+        paid = p.get("state") == "paid"
+        got = credited.get(pid, [])
+        if (paid and got != [credit]) or (not paid and got):
+            out.append(Difference(account_id, f"purchase:{pid}:credit", credit if paid else 0, sum(got)))
+        totals = by_purchase.get(pid, {})
+        for kind, field in (("refund", "refunded"), ("dispute", "disputed")):
+            if int(p.get(field, 0)) != totals.get(kind, 0):
+                out.append(
+                    Difference(
+                        account_id, f"purchase:{pid}:{field}", totals.get(kind, 0), int(p.get(field, 0))
+                    )
+                )
+        taken = int(p.get("refunded", 0)) + int(p.get("disputed", 0))
+        if taken > credit:
+            out.append(Difference(account_id, f"purchase:{pid}:taken_back", credit, taken))
     return out

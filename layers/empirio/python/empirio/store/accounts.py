@@ -48,6 +48,7 @@ def account_from_item(item: dict[str, Any]) -> Account:
         timezone=plain.get("timezone") or "UTC",
         rpm_tat=plain.get("rpm_tat"),
         tpm_tat=plain.get("tpm_tat"),
+        reversed=plain.get("reversed", 0),
     )
 
 

@@ -60,12 +60,17 @@ class TableSpec:
         return kwargs
 
 
-# One item per account: balance (available, held, topped_up; micro-USD), limits and resource counters.
-ACCOUNTS = TableSpec("accounts", partition_key="account_id")
+# One item per account: balance (available, held, topped_up, reversed; micro-USD), limits, resource counters and
+# billing settings. Accounts with a low-balance threshold or auto top-up carry watch_shard (a sparse index).
+ACCOUNTS = TableSpec(
+    "accounts", partition_key="account_id", indexes=(IndexSpec("watched", "watch_shard", "account_id"),)
+)
 # One item per API key, addressed by the SHA-256 of the key; listed per account through by_account.
 KEYS = TableSpec("keys", partition_key="key_hash", indexes=(IndexSpec("by_account", "account_id", "key_id"),))
-# Money entries per account: topup#, hold#, charge#, void#, expire#. Amounts never change; a hold's status moves
-# once from pending. Pending holds carry pending_shard/pending_until, a sparse index the sweeper reads.
+# Money entries per account: topup#, hold#, charge#, void#, expire#, refund#, dispute#, and purchase# (credits
+# bought through Stripe: pending until paid, then refunds and disputes recorded on it). Amounts never change; a
+# hold's status moves once from pending. Pending holds carry pending_shard/pending_until, a sparse index the
+# sweeper reads.
 LEDGER = TableSpec(
     "ledger",
     partition_key="account_id",

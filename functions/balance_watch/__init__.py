@@ -1,0 +1,1 @@
+"""The balance watch job: low-balance alerts and auto top-up."""

@@ -1,0 +1,20 @@
+"""Lambda entry point of the balance watch: the accounts table's stream (records of watched accounts) and an
+EventBridge schedule (every watched account), one function for both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from empirio import config
+from empirio.balance_watch import watch_all, watch_stream
+from empirio.context import get_context
+from empirio.observability import install_redaction
+
+config.check()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    install_redaction()
+    if "Records" in event:
+        return {"accounts": len(watch_stream(get_context(), event))}
+    return watch_all(get_context())

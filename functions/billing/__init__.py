@@ -1,0 +1,1 @@
+"""The billing family: Checkout top-ups, the Stripe webhook, purchases, the billing ledger and settings."""

@@ -1,0 +1,224 @@
+"""HTTP routes of the billing family (thin: validate, call the billing service, render)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
+
+from empirio import billing
+from empirio.context import get_context
+from empirio.domain.accounts import Principal
+from empirio.domain.billing import AutoTopUp, Profile, usd
+from empirio.domain.keys import Scope
+from empirio.domain.money import InvalidAmountError, format_usd, parse_usd
+from empirio.domain.usage import zone
+from empirio.errors import InvalidRequestError
+from empirio.reports import billing as billing_report
+from empirio.reports.usage import parse_time
+from empirio.web.auth import require_scope, session_of
+from empirio.web.urls import public_root
+
+router = APIRouter()
+manage = Depends(require_scope(Scope.MANAGE))
+logger = logging.getLogger("empirio.billing")
+DAY = 86400
+
+
+class CheckoutBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str | int | float
+
+
+@router.post("/v1/billing/checkout")
+def create_checkout(body: CheckoutBody, request: Request, principal: Principal = manage) -> dict[str, Any]:
+    return billing.checkout(get_context(), principal.account_id, body.amount, public_root(request))
+
+
+@router.get("/v1/billing/quote")
+def get_quote(amount: str, principal: Principal = manage) -> dict[str, Any]:
+    """What a purchase of ``amount`` costs with the fee, before paying."""
+    context = get_context()
+    cents, fee = billing.quote(context, amount)
+    return {"object": "billing.quote", "amount": usd(cents), "fee": usd(fee), "total": usd(cents + fee)}
+
+
+@router.get("/v1/billing/purchases")
+def list_purchases(principal: Principal = manage, limit: int = 100) -> dict[str, Any]:
+    purchases = get_context().purchases.list(principal.account_id, max(1, min(limit, 100)))
+    return {"object": "list", "data": [billing.purchase_view(p) for p in purchases]}
+
+
+@router.get("/v1/billing/purchases/{purchase_id}")
+def get_purchase(purchase_id: str, principal: Principal = manage) -> dict[str, Any]:
+    return billing.purchase_view(get_context().purchases.require(principal.account_id, purchase_id))
+
+
+@router.post("/v1/billing/purchases/{purchase_id}/fulfil")
+def fulfil_purchase(purchase_id: str, principal: Principal = manage) -> dict[str, Any]:
+    """The success page's call after Checkout: credit the purchase now if Stripe says it is paid (the webhook
+    does the same; whichever comes first credits, the other finds it done)."""
+    return billing.purchase_view(billing.fulfil_checkout(get_context(), principal.account_id, purchase_id))
+
+
+def _range(account_tz: str, start: str | None, end: str | None) -> tuple[int, int, Any]:
+    tz = zone(account_tz)
+    now = int(time.time())
+    return parse_time(start, "start", now - 30 * DAY, tz), parse_time(end, "end", now + 1, tz), tz
+
+
+@router.get("/v1/billing/ledger")
+def get_ledger(
+    principal: Principal = manage, start: str | None = None, end: str | None = None
+) -> dict[str, Any]:
+    context = get_context()
+    account = context.accounts.require(principal.account_id)
+    start_s, end_s, tz = _range(account.timezone, start, end)
+    rows = billing_report.ledger_rows(context, principal.account_id, start_s, end_s, tz)
+    return {"object": "list", "data": [{k: v for k, v in r.items() if k != "at"} for r in rows]}
+
+
+@router.get("/v1/billing/ledger/export")
+def export_ledger(
+    principal: Principal = manage, start: str | None = None, end: str | None = None
+) -> Response:
+    context = get_context()
+    account = context.accounts.require(principal.account_id)
+    start_s, end_s, tz = _range(account.timezone, start, end)
+    rows = billing_report.ledger_rows(context, principal.account_id, start_s, end_s, tz)
+    return Response(
+        billing_report.ledger_csv(rows),
+        media_type="text/csv",
+        headers={"content-disposition": 'attachment; filename="empirio-ledger.csv"'},
+    )
+
+
+# -- settings: the low-balance alert and auto top-up ----------------------------------------------------------------
+
+
+class AutoTopUpBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    threshold: str = "0"
+    amount: str = "0"
+    monthly_cap: str = "0"
+
+
+class SettingsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    low_balance_threshold: str | None = None
+    alert_email: str | None = Field(default=None, max_length=254)
+    auto_topup: AutoTopUpBody | None = None
+
+    @field_validator("alert_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and value and ("@" not in value or any(c.isspace() for c in value)):
+            raise ValueError("must be an email address")
+        return value or None
+
+
+def _micros(value: str, param: str) -> int:
+    try:
+        return parse_usd(value)
+    except InvalidAmountError as error:
+        raise InvalidRequestError(f"{param} {error}.", param=param) from None
+
+
+def settings_view(profile: Profile) -> dict[str, Any]:
+    auto = profile.auto
+    return {
+        "object": "billing.settings",
+        "low_balance_threshold": format_usd(profile.low_balance_threshold),
+        "alert_email": profile.alert_email,
+        "low_balance_alert_sent": profile.alert_sent,
+        "auto_topup": {
+            "enabled": auto.enabled,
+            "threshold": format_usd(auto.threshold),
+            "amount": usd(auto.amount_cents),
+            "monthly_cap": usd(auto.monthly_cap_cents),
+            "card_saved": bool(auto.payment_method),
+            "failures": auto.failures,
+            "this_month": usd(profile.spent_in(time.strftime("%Y-%m", time.gmtime()))),
+        },
+    }
+
+
+@router.get("/v1/billing/settings")
+def get_settings(principal: Principal = manage) -> dict[str, Any]:
+    return settings_view(get_context().profiles.get(principal.account_id))
+
+
+@router.patch("/v1/billing/settings")
+def patch_settings(body: SettingsBody, request: Request, principal: Principal = manage) -> dict[str, Any]:
+    context = get_context()
+    profile = context.profiles.get(principal.account_id)
+    changes: dict[str, Any] = {}
+    if body.low_balance_threshold is not None:
+        changes["low_balance_threshold"] = _micros(body.low_balance_threshold, "low_balance_threshold")
+    session = session_of(request) if principal.via_session else None
+    email = body.alert_email or profile.alert_email or (session.email if session else None)
+    if email:
+        changes["alert_email"] = email
+    if body.auto_topup is not None:
+        a = body.auto_topup
+        amount = billing.quote(context, a.amount)[0] if a.enabled or a.amount != "0" else 0
+        cap = _micros(a.monthly_cap, "auto_topup.monthly_cap") // 10_000
+        if cap and cap < amount:
+            raise InvalidRequestError(
+                "auto_topup.monthly_cap must be at least one top-up's amount.", param="auto_topup.monthly_cap"
+            )
+        if a.enabled and not profile.auto.payment_method:
+            raise InvalidRequestError(
+                "Save a card first (POST /v1/billing/auto-topup/setup), then turn auto top-up on.",
+                param="auto_topup.enabled",
+                code="card_required",
+            )
+        changes["auto"] = AutoTopUp(
+            enabled=a.enabled,
+            threshold=_micros(a.threshold, "auto_topup.threshold"),
+            amount_cents=amount,
+            monthly_cap_cents=cap,
+            payment_method=profile.auto.payment_method,
+            customer=profile.auto.customer,
+            failures=0 if a.enabled and not profile.auto.enabled else profile.auto.failures,
+        )
+    needs_email = changes.get("low_balance_threshold", profile.low_balance_threshold) > 0
+    if needs_email and not changes.get("alert_email", profile.alert_email):
+        raise InvalidRequestError("Set alert_email: where the low-balance alert goes.", param="alert_email")
+    return settings_view(context.profiles.save(replace(profile, **changes)))
+
+
+@router.post("/v1/billing/auto-topup/setup")
+def setup_auto_top_up(request: Request, principal: Principal = manage) -> dict[str, Any]:
+    """A Checkout page (setup mode) that saves the card auto top-up will charge."""
+    context = get_context()
+    session = session_of(request) if principal.via_session else None
+    email = context.profiles.get(principal.account_id).alert_email or (session.email if session else None)
+    return billing.setup_card(context, principal.account_id, email, public_root(request))
+
+
+# -- the webhook -------------------------------------------------------------------------------------------------
+
+
+@router.post("/v1/billing/webhook")
+async def webhook(request: Request) -> dict[str, Any]:
+    """Stripe's events: the signature is checked over the raw body before anything else (400 if it fails; nothing
+    changes). A transient failure answers 503 so that Stripe delivers the event again."""
+    payload = await request.body()
+    context = get_context()
+    event = context.payments.event(payload, request.headers.get("stripe-signature"))
+    outcome = await run_in_threadpool(billing.handle_event, context, event)
+    logger.info(
+        "stripe event", extra={"event_id": event.get("id"), "type": event.get("type"), "outcome": outcome}
+    )
+    return {"received": True, "outcome": outcome}

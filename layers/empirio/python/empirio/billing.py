@@ -1,0 +1,296 @@
+"""Buying credits: Checkout, fulfilment (the webhook's and the success page's, one function), refunds and
+disputes. Stripe is the source of truth for what was paid; our purchase item is the source of truth for what was
+credited, and it moves conditionally in the same transaction as the balance."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+from empirio.context import Context
+from empirio.domain.billing import MICROS_PER_CENT, AmountError, Purchase, new_purchase_id, usd, with_payment
+from empirio.domain.money import format_usd
+from empirio.errors import ApiError, InvalidRequestError
+from empirio.payments import PaymentsUnavailableError
+
+logger = logging.getLogger("empirio.billing")
+TAKE_BACK_ATTEMPTS = 8
+
+
+class PurchaseMismatchError(ApiError):
+    """An event that does not match the purchase it names (another account, another amount): refused."""
+
+    status = 400
+    type = "invalid_request_error"
+    code = "purchase_mismatch"
+
+
+def purchase_view(purchase: Purchase) -> dict[str, Any]:
+    return {
+        "id": purchase.purchase_id,
+        "object": "billing.purchase",
+        "created_at": purchase.created_at,
+        "paid_at": purchase.paid_at,
+        "kind": purchase.kind,
+        "amount": usd(purchase.amount_cents),
+        "fee": usd(purchase.fee_cents),
+        "total": usd(purchase.total_cents),
+        "currency": "USD",
+        "status": purchase.status,
+        "refunded": format_usd(purchase.refunded),
+        "disputed": format_usd(purchase.disputed),
+        "receipt_url": purchase.receipt_url
+        if (purchase.receipt_url or "").startswith(("https://", "http://"))
+        else None,
+    }
+
+
+def quote(context: Context, amount: object) -> tuple[int, int]:
+    """(amount, fee) in cents for a requested amount, or a 400 naming ``amount``."""
+    try:
+        cents = context.terms.parse(amount)
+    except AmountError as error:
+        raise InvalidRequestError(f"amount {error}.", param="amount", code="invalid_amount") from None
+    return cents, context.terms.fee(cents)
+
+
+def checkout(context: Context, account_id: str, amount: object, return_base: str) -> dict[str, Any]:
+    """Record a pending purchase and open a hosted Checkout page for it; returns its id and the page's URL."""
+    cents, fee = quote(context, amount)
+    context.accounts.require(account_id)
+    purchase = Purchase(
+        purchase_id=new_purchase_id(),
+        account_id=account_id,
+        amount_cents=cents,
+        fee_cents=fee,
+        created_at=int(time.time()),
+    )
+    context.purchases.create(purchase)
+    try:
+        session = context.payments.checkout_payment(
+            purchase_id=purchase.purchase_id,
+            account_id=account_id,
+            amount_cents=cents,
+            fee_cents=fee,
+            success_url=f"{return_base}/console/billing?purchase={purchase.purchase_id}",
+            cancel_url=f"{return_base}/console/billing?cancelled={purchase.purchase_id}",
+        )
+    except ApiError:
+        context.purchases.close(purchase, "failed")
+        raise
+    context.purchases.set_session(purchase, str(session["id"]))
+    return {
+        **purchase_view(replace(purchase, checkout_session_id=str(session["id"]))),
+        "url": session["url"],
+        "checkout_session_id": session["id"],
+    }
+
+
+def fulfil_checkout(context: Context, account_id: str, purchase_id: str) -> Purchase:
+    """The success page's call: ask Stripe about the purchase's session and credit it if paid (idempotent)."""
+    purchase = context.purchases.require(account_id, purchase_id)
+    if purchase.state != "pending" or not purchase.checkout_session_id:
+        return purchase
+    return fulfil_session(context, context.payments.session(purchase.checkout_session_id))
+
+
+def fulfil_session(context: Context, session: dict[str, Any]) -> Purchase:
+    """THE fulfilment: a Checkout session (from the webhook or retrieved) credits its purchase once, if paid."""
+    metadata = session.get("metadata") or {}
+    account_id, purchase_id = str(metadata.get("account_id", "")), str(metadata.get("purchase_id", ""))
+    purchase = context.purchases.get(account_id, purchase_id) if account_id and purchase_id else None
+    if purchase is None or session.get("client_reference_id") != account_id:
+        raise _mismatch("no purchase of this account matches the session", session, account_id, purchase_id)
+    if purchase.checkout_session_id and purchase.checkout_session_id != session.get("id"):
+        raise _mismatch("the session is not the purchase's", session, account_id, purchase_id)
+    if (
+        session.get("amount_total") != purchase.total_cents
+        or str(session.get("currency", "")).lower() != "usd"
+    ):
+        raise _mismatch("the amount paid differs from the purchase", session, account_id, purchase_id)
+    if session.get("payment_status") != "paid":
+        return purchase  # an asynchronous payment still processing: async_payment_succeeded will come
+    return _credit(context, purchase, _payment_intent_id(session.get("payment_intent")))
+
+
+def _credit(context: Context, purchase: Purchase, payment_intent_id: str | None) -> Purchase:
+    charge_id = receipt = None
+    if payment_intent_id:
+        intent = context.payments.payment_intent(payment_intent_id)
+        charge = intent.get("latest_charge")
+        if isinstance(charge, dict):
+            charge_id, receipt = charge.get("id"), charge.get("receipt_url")
+        elif isinstance(charge, str):
+            charge_id = charge
+    paid = with_payment(purchase, int(time.time()), payment_intent_id, charge_id, receipt)
+    if context.purchases.fulfil(paid):
+        logger.info(
+            "purchase credited",
+            extra={
+                "account_id": purchase.account_id,
+                "purchase_id": purchase.purchase_id,
+                "amount": purchase.amount_cents,
+            },
+        )
+        return paid
+    return context.purchases.require(purchase.account_id, purchase.purchase_id)
+
+
+def _payment_intent_id(value: object) -> str | None:
+    if isinstance(value, dict):
+        return str(value.get("id")) if value.get("id") else None
+    return str(value) if value else None
+
+
+def _mismatch(reason: str, obj: dict[str, Any], account_id: str, purchase_id: str) -> PurchaseMismatchError:
+    logger.error(
+        "stripe event refused",
+        extra={
+            "reason": reason,
+            "object": obj.get("id"),
+            "account_id": account_id,
+            "purchase_id": purchase_id,
+        },
+    )
+    return PurchaseMismatchError(f"Refused: {reason}.")
+
+
+# -- the webhook ---------------------------------------------------------------------------------------------------
+
+
+def handle_event(context: Context, event: dict[str, Any]) -> str:
+    """Apply one verified Stripe event; returns what was done. Each handler is idempotent, so the same event
+    delivered twice, concurrently or after a later one changes the books at most once."""
+    kind = str(event.get("type", ""))
+    obj = (event.get("data") or {}).get("object") or {}
+    if kind in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
+        if obj.get("mode") == "setup":
+            return _card_saved(context, obj)
+        return f"purchase {fulfil_session(context, obj).status}"
+    if kind in {"checkout.session.expired", "checkout.session.async_payment_failed"}:
+        purchase = _purchase_of(context, obj.get("metadata") or {}, obj)
+        if purchase is not None:
+            context.purchases.close(purchase, "expired" if kind.endswith("expired") else "failed")
+        return "purchase closed"
+    if kind == "payment_intent.succeeded" and (obj.get("metadata") or {}).get("kind") == "auto":
+        purchase = _purchase_of(context, obj.get("metadata") or {}, obj)
+        if purchase is None:
+            raise _mismatch("no purchase matches the payment", obj, "", "")
+        if obj.get("amount") != purchase.total_cents:
+            raise _mismatch(
+                "the amount paid differs from the purchase", obj, purchase.account_id, purchase.purchase_id
+            )
+        return f"purchase {_credit(context, purchase, str(obj['id'])).status}"
+    if kind == "charge.refunded":
+        purchase = _purchase_of_payment(context, obj)
+        _take_back(
+            context,
+            purchase,
+            "refund",
+            "refunded",
+            lambda p: p.refund_target(int(obj.get("amount_refunded", 0))),
+            str(obj.get("amount_refunded", 0)),
+        )
+        return "refund applied"
+    if kind == "charge.dispute.created":
+        purchase = _purchase_of_payment(context, obj)
+        amount = int(obj.get("amount", 0))
+        _take_back(
+            context,
+            purchase,
+            "dispute",
+            "disputed",
+            lambda p: p.disputed + p.dispute_take(amount),
+            str(obj.get("id")),
+        )
+        return "dispute applied"
+    return "ignored"
+
+
+def _purchase_of(context: Context, metadata: dict[str, Any], obj: dict[str, Any]) -> Purchase | None:
+    account_id, purchase_id = str(metadata.get("account_id", "")), str(metadata.get("purchase_id", ""))
+    if not account_id or not purchase_id:
+        return None
+    purchase = context.purchases.get(account_id, purchase_id)
+    if purchase is None:
+        raise _mismatch("no purchase of this account has this id", obj, account_id, purchase_id)
+    return purchase
+
+
+def _purchase_of_payment(context: Context, obj: dict[str, Any]) -> Purchase:
+    """The purchase a charge or dispute belongs to, through its payment intent's metadata (a charge does not
+    carry its payment intent's metadata)."""
+    intent_id = _payment_intent_id(obj.get("payment_intent"))
+    metadata = obj.get("metadata") or {}
+    if not metadata.get("purchase_id") and intent_id:
+        metadata = context.payments.payment_intent(intent_id).get("metadata") or {}
+    purchase = _purchase_of(context, metadata, obj)
+    if purchase is None or purchase.state != "paid":
+        raise _mismatch("no paid purchase matches the charge", obj, str(metadata.get("account_id", "")), "")
+    if intent_id and purchase.payment_intent_id and intent_id != purchase.payment_intent_id:
+        raise _mismatch("the charge is not the purchase's", obj, purchase.account_id, purchase.purchase_id)
+    return purchase
+
+
+def _take_back(context: Context, purchase: Purchase, kind: str, field: str, target: Any, suffix: str) -> None:
+    """Move the purchase's refunded/disputed total to ``target(purchase)`` and debit the difference, retrying
+    on a concurrent writer (each attempt re-reads the purchase: the target never goes backwards)."""
+    for _ in range(TAKE_BACK_ATTEMPTS):
+        new_total = int(target(purchase))
+        if new_total <= getattr(purchase, field):
+            return
+        outcome = context.purchases.take_back(purchase, kind, field, new_total, suffix)
+        if outcome == "already":
+            return
+        if outcome == "done":
+            logger.info(
+                f"{kind} debited",
+                extra={
+                    "account_id": purchase.account_id,
+                    "purchase_id": purchase.purchase_id,
+                    "amount": new_total - getattr(purchase, field),
+                },
+            )
+            return
+        purchase = context.purchases.require(purchase.account_id, purchase.purchase_id)
+    raise PaymentsUnavailableError("The purchase is busy; Stripe will deliver this event again.")
+
+
+def _card_saved(context: Context, session: dict[str, Any]) -> str:
+    account_id = str((session.get("metadata") or {}).get("account_id", ""))
+    if not account_id or session.get("client_reference_id") != account_id:
+        raise _mismatch("the setup session names no account", session, account_id, "")
+    intent_id = _payment_intent_id(session.get("setup_intent"))
+    if not intent_id:
+        return "ignored"
+    intent = context.payments.setup_intent(intent_id)
+    method = _payment_intent_id(intent.get("payment_method"))
+    customer = _payment_intent_id(intent.get("customer")) or _payment_intent_id(session.get("customer"))
+    if intent.get("status") != "succeeded" or not method or not customer:
+        return "ignored"
+    context.profiles.save_card(account_id, customer, method)
+    return "card saved"
+
+
+def setup_card(context: Context, account_id: str, email: str | None, return_base: str) -> dict[str, Any]:
+    """A Checkout page in setup mode to save the card auto top-up charges."""
+    profile = context.profiles.get(account_id)
+    customer = profile.customer
+    if not customer:
+        customer = str(context.payments.create_customer(account_id, email)["id"])
+        context.profiles.set_customer(account_id, customer)
+        customer = context.profiles.get(account_id).customer or customer
+    session = context.payments.checkout_setup(
+        account_id=account_id,
+        customer=customer,
+        success_url=f"{return_base}/console/billing?card=saved",
+        cancel_url=f"{return_base}/console/billing",
+        attempt=new_purchase_id(),
+    )
+    return {"id": session["id"], "url": session["url"]}
+
+
+def credit_of(cents: int) -> int:
+    return cents * MICROS_PER_CENT
