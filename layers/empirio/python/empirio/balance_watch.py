@@ -83,7 +83,7 @@ def _top_up(context: Context, profile: Profile, now: int) -> bool:
         account_id=profile.account_id,
         amount_cents=cents,
         fee_cents=context.terms.fee(cents),
-        kind="auto",
+        source="auto",
         created_at=now,
     )
     if not context.profiles.claim_top_up(profile, purchase.purchase_id, month, now):

@@ -33,7 +33,7 @@ def purchase_view(purchase: Purchase) -> dict[str, Any]:
         "object": "billing.purchase",
         "created_at": purchase.created_at,
         "paid_at": purchase.paid_at,
-        "kind": purchase.kind,
+        "source": purchase.source,
         "amount": usd(purchase.amount_cents),
         "fee": usd(purchase.fee_cents),
         "total": usd(purchase.total_cents),

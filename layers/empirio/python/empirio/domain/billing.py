@@ -22,7 +22,7 @@ from typing import Literal
 MICROS_PER_CENT = 10_000
 _AMOUNT_RE = re.compile(r"^(0|[1-9][0-9]{0,7})(\.[0-9]{1,2})?$")
 
-PurchaseKind = Literal["checkout", "auto"]
+PurchaseSource = Literal["checkout", "auto"]
 PurchaseState = Literal["pending", "paid", "expired", "failed"]
 
 
@@ -103,7 +103,7 @@ class Purchase:
     amount_cents: int  # credited when paid
     fee_cents: int  # paid on top, never credited
     state: PurchaseState = "pending"
-    kind: PurchaseKind = "checkout"
+    source: PurchaseSource = "checkout"  # Checkout, or an auto top-up
     created_at: int = 0
     paid_at: int | None = None
     checkout_session_id: str | None = None
