@@ -93,14 +93,14 @@ def start_jobs(context: Context, every_seconds: float = 60.0, watch_seconds: flo
     return stop
 
 
-def start_fake_stripe(host: str, port: int) -> str:
+def start_fake_stripe(webhook_url: str) -> str:
     """Without STRIPE_SECRET_KEY, the fake Stripe (a Checkout stand-in page, signed webhooks to this server);
     with it, the same code talks to that Stripe account (test mode) and its webhooks must reach this server."""
     if os.environ.get("STRIPE_SECRET_KEY"):
         return "Stripe (STRIPE_SECRET_KEY); forward its webhooks to /v1/billing/webhook"
     from empirio_cli.fake_stripe import FakeStripe, RunningFakeStripe
 
-    fake = FakeStripe(webhook_url=f"http://{host}:{port}/v1/billing/webhook")
+    fake = FakeStripe(webhook_url=webhook_url)
     running = RunningFakeStripe(fake)
     os.environ.update(
         STRIPE_SECRET_KEY=fake.secret_key,
@@ -128,7 +128,7 @@ def run(host: str, port: int) -> int:
     except config.ConfigError as error:
         print(f"empirio dev: refusing to start: {error}", file=sys.stderr)
         return 2
-    stripe = start_fake_stripe(host, port)
+    stripe = start_fake_stripe(f"http://{host}:{port}/v1/billing/webhook")
     context, demo, _ = prepare()
     start_jobs(context)
     show_outbox()

@@ -496,7 +496,8 @@ def stand_in_page(session: dict[str, Any], error: str | None = None) -> str:
     alert = f'<p role="alert">{esc(error)}</p>' if error else ""
     cancel = esc(str(session.get("cancel_url") or ""))
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Checkout (test mode)</title></head><body>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
+        "<title>Checkout (test mode)</title></head><body>"
         "<main><h1>Checkout (test mode)</h1>"
         f"<ul>{lines}</ul>{total_text}{alert}"
         f"<form method='post' action='/pay/{esc(session['id'])}'>"

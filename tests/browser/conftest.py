@@ -97,17 +97,19 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 
     from empirio.context import reset_context
     from empirio.web.auth import principal_cache
-    from empirio_cli.dev import compose_app, prepare
+    from empirio_cli.dev import compose_app, prepare, start_fake_stripe
 
     _require_browser()
     saved_env = dict(os.environ)
-    context, _, mock = prepare("test-admin-token")
-    outbox = Outbox()
-    logging.getLogger("empirio.outbox").addHandler(outbox)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     prefix = str(request.param)
+    os.environ.pop("STRIPE_SECRET_KEY", None)
+    start_fake_stripe(f"http://127.0.0.1:{port}{prefix}/v1/billing/webhook")  # as `make dev` does
+    context, _, mock = prepare("test-admin-token")
+    outbox = Outbox()
+    logging.getLogger("empirio.outbox").addHandler(outbox)
     app = compose_app()
     config = uvicorn.Config(
         _prefixed(app, prefix) if prefix else app,
