@@ -29,8 +29,8 @@ REASONS = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
     "AmazonAPIGatewayPushToCloudWatchLogs]": "API Gateway's account-level role for access logs, as AWS documents.",
     "AwsSolutions-IAM5[Resource::*]": "X-Ray's PutTraceSegments/PutTelemetryRecords support no resource scoping.",
-    "AwsSolutions-SMG4": "The secret holds third-party provider API keys; they are rotated at the provider and "
-    "written with put-secret-value, not by a Lambda rotation.",
+    "AwsSolutions-SMG4": "The secrets hold third-party keys (model providers', Stripe's); they are rotated at the "
+    "provider and written with put-secret-value, not by a Lambda rotation.",
 }
 INDEX_REASON = (
     "Queries use this table's secondary indexes (by_account, by_hour, pending); the grant covers them."

@@ -33,6 +33,7 @@ class Tables(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=spec.ttl_attribute,
+            dynamo_stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
             deletion_protection=prod,
             removal_policy=RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY,
             global_secondary_indexes=[

@@ -6,6 +6,7 @@ from aws_cdk import AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -42,6 +43,7 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
         "sessions": "write",
         "accounts": "write",
         "keys": "write",
+        "ledger": "read",  # the Billing page: purchases and the ledger
         "usage": "read",
         "rollups": "read",
     },
@@ -57,7 +59,18 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
     "usage": {"keys": "read", "usage": "read", "rollups": "read", "accounts": "read", "sessions": "write"},
     "rollup": {"usage": "read", "rollups": "write"},
     "reconcile": {"accounts": "read", "ledger": "read", "usage": "read"},
+    "billing": {
+        "keys": "read",
+        "sessions": "write",
+        "accounts": "write",  # top-ups, refunds and disputes, billing settings
+        "ledger": "write",  # purchases and their entries
+        "usage": "read",  # the ledger's charges per day
+        "rollups": "read",
+    },
+    "balance_watch": {"accounts": "write", "ledger": "write"},
 }
+# Families and jobs that talk to Stripe (its secret key and webhook secret, from Secrets Manager).
+STRIPE_USERS = ("billing", "balance_watch")
 
 
 class GatewayStack(Stack):
@@ -108,6 +121,17 @@ class GatewayStack(Stack):
                 tracing_enabled=True,
             ),
         )
+        # Stripe's secret key and webhook secret: {"STRIPE_SECRET_KEY": "sk_...", "STRIPE_WEBHOOK_SECRET": "whsec_..."}
+        stripe_keys = secretsmanager.Secret(
+            self,
+            "StripeKeys",
+            description='EmpirioLabs Stripe keys: {"STRIPE_SECRET_KEY": "...", "STRIPE_WEBHOOK_SECRET": "..."}',
+        )
+        # Customer emails (low balance, auto top-up off) go through SES from this identity (-c email_sender=...).
+        sender = self.node.try_get_context("email_sender")
+        payments_env = {"EMPIRIO_STRIPE_SECRET_ARN": stripe_keys.secret_arn}
+        if sender:
+            payments_env["EMPIRIO_EMAIL_SENDER"] = str(sender)
         self.functions: dict[str, lambda_.Function] = {}
         for family in FAMILIES:
             env = dict(environment)
@@ -117,15 +141,24 @@ class GatewayStack(Stack):
                 env.update(people.environment())
             if family.calls_models:
                 env["EMPIRIO_PROVIDER_SECRET_ARN"] = provider_keys.secret_arn
+            if family.name in STRIPE_USERS:
+                env.update(payments_env)
             if family.entry == "web-adapter":
                 fn = self._web_adapter_function(family, layers, env, tables)
             else:
                 fn = self._function(family.name, family.handler, layers, env, tables)
             if family.calls_models:
                 provider_keys.grant_read(fn)
+            if family.name in STRIPE_USERS:
+                stripe_keys.grant_read(fn)
             self._routes(api, family, fn)
         for job in JOBS:
-            fn = self._function(job.name, job.handler, layers, environment, tables, timeout_s=300)
+            job_env = {**environment, **(payments_env if job.name in STRIPE_USERS else {})}
+            fn = self._function(job.name, job.handler, layers, job_env, tables, timeout_s=300)
+            if job.name in STRIPE_USERS:
+                stripe_keys.grant_read(fn)
+            if job.name == "balance_watch":
+                self._watch_balances(fn, tables, sender)
             events.Rule(
                 self,
                 f"{job.name.capitalize()}Schedule",
@@ -138,6 +171,39 @@ class GatewayStack(Stack):
         CfnOutput(self, "ConsoleUrl", value=api.url + "console")
         CfnOutput(self, "UserPoolId", value=people.pool.user_pool_id)
         CfnOutput(self, "ProviderKeysSecret", value=provider_keys.secret_arn)
+        CfnOutput(self, "StripeKeysSecret", value=stripe_keys.secret_arn)
+        CfnOutput(self, "StripeWebhookUrl", value=api.url + "v1/billing/webhook")
+
+    def _watch_balances(self, fn: lambda_.Function, tables: Tables, sender: object) -> None:
+        """The balance watch also runs on the accounts table's stream, for accounts with a threshold or auto
+        top-up only (an event filter on watch_shard): an alert or a top-up follows the settle within seconds,
+        outside the request. It may email through SES from the stage's sender identity."""
+        accounts = tables.by_logical["accounts"]
+        accounts.grant_stream_read(fn)
+        lambda_.EventSourceMapping(
+            self,
+            "BalanceWatchStream",
+            target=fn,
+            event_source_arn=accounts.table_stream_arn,
+            starting_position=lambda_.StartingPosition.LATEST,
+            batch_size=100,
+            max_batching_window=Duration.seconds(1),
+            retry_attempts=2,
+            bisect_batch_on_error=True,
+            filters=[
+                lambda_.FilterCriteria.filter(
+                    {"dynamodb": {"NewImage": {"watch_shard": {"S": lambda_.FilterRule.exists()}}}}
+                )
+            ],
+        )
+        if sender:
+            identity = str(sender).split("@")[-1]
+            fn.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ses:SendEmail"],
+                    resources=[self.format_arn(service="ses", resource="identity", resource_name=identity)],
+                )
+            )
 
     def _function(
         self,

@@ -22,7 +22,9 @@ def _account_of(stack: Stack, email: str) -> str:
     return str(stack.context.users.get(next(u for u in users if u["email"] == email)["user_id"]).account_id)
 
 
-def test_add_25_dollars_through_checkout_and_see_the_balance_and_the_purchase(page: Any, stack: Stack) -> None:
+def test_add_25_dollars_through_checkout_and_see_the_balance_and_the_purchase(
+    page: Any, stack: Stack
+) -> None:
     from playwright.sync_api import expect
 
     email = f"buyer-{uuid.uuid4().hex[:8]}@example.com"
@@ -50,7 +52,9 @@ def test_add_25_dollars_through_checkout_and_see_the_balance_and_the_purchase(pa
     expect(row).to_contain_text("paid", timeout=10_000)
     expect(row).to_contain_text("$25.00")
     assert row.get_by_role("link", name=re.compile("Receipt")).count() == 1
-    expect(page.get_by_role("status").filter(has_text="added to your balance")).to_have_count(1, timeout=10_000)
+    expect(page.get_by_role("status").filter(has_text="added to your balance")).to_have_count(
+        1, timeout=10_000
+    )
     # The page's figure is the API's: the account moved by exactly $25.
     assert stack.context.accounts.require(account_id).available == before + 25_000_000
     ledger = page.get_by_role("table").last

@@ -166,12 +166,41 @@ def test_api_has_access_logs_and_provider_keys_live_in_secrets_manager(template:
     stage = next(iter(resources(template, "AWS::ApiGateway::Stage").values()))["Properties"]
     assert stage["AccessLogSetting"]["DestinationArn"] and "requestId" in stage["AccessLogSetting"]["Format"]
     secrets = resources(template, "AWS::SecretsManager::Secret")
-    assert len(secrets) == 1
+    assert len(secrets) == 2  # the provider keys and Stripe's
     functions = resources(template, "AWS::Lambda::Function").values()
-    with_secret = [
-        f for f in functions if "EMPIRIO_PROVIDER_SECRET_ARN" in f["Properties"]["Environment"]["Variables"]
+
+    def handlers_with(variable: str) -> list[str]:
+        return sorted(
+            f["Properties"]["Handler"]
+            for f in functions
+            if variable in f["Properties"]["Environment"]["Variables"]
+        )
+
+    assert handlers_with("EMPIRIO_PROVIDER_SECRET_ARN") == ["functions/inference/run.sh"]
+    assert handlers_with("EMPIRIO_STRIPE_SECRET_ARN") == [
+        "functions.balance_watch.handler.handler",
+        "functions.billing.handler.handler",
     ]
-    assert [f["Properties"]["Handler"] for f in with_secret] == ["functions/inference/run.sh"]
+
+
+def test_the_stripe_webhook_is_public_and_the_balance_watch_follows_the_accounts_stream(
+    template: dict[str, Any],
+) -> None:
+    methods = resources(template, "AWS::ApiGateway::Method").values()
+    webhook = [
+        m
+        for m in methods
+        if m["Properties"]["HttpMethod"] == "POST" and "webhook" in str(m["Properties"]["ResourceId"])
+    ]
+    assert webhook and all(m["Properties"]["AuthorizationType"] == "NONE" for m in webhook)
+    accounts = next(
+        t for n, t in resources(template, "AWS::DynamoDB::GlobalTable").items() if "Accounts" in n
+    )
+    assert accounts["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    (mapping,) = resources(template, "AWS::Lambda::EventSourceMapping").values()
+    assert mapping["Properties"]["StartingPosition"] == "LATEST"
+    pattern = mapping["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"]
+    assert "watch_shard" in pattern and "exists" in pattern
 
 
 def test_cfn_lint_is_clean(template: dict[str, Any], tmp_path: Path) -> None:

@@ -121,6 +121,7 @@ FAMILIES: tuple[Family, ...] = (
             "POST /console/keys",
             "POST /console/keys/{key_id}/revoke",
             "POST /console/keys/{key_id}/rotate",
+            "GET /console/billing",
             "GET /console/playground",
             "GET /console/models",
             "GET /console/models/{model_id:path}",

@@ -20,6 +20,7 @@ class TableSpec:
     sort_key: str | None = None
     indexes: tuple[IndexSpec, ...] = field(default_factory=tuple)
     ttl_attribute: str | None = None
+    stream: bool = False  # a DynamoDB stream of new images (AWS only: it triggers the balance watch)
 
     @property
     def env_var(self) -> str:
@@ -63,7 +64,10 @@ class TableSpec:
 # One item per account: balance (available, held, topped_up, reversed; micro-USD), limits, resource counters and
 # billing settings. Accounts with a low-balance threshold or auto top-up carry watch_shard (a sparse index).
 ACCOUNTS = TableSpec(
-    "accounts", partition_key="account_id", indexes=(IndexSpec("watched", "watch_shard", "account_id"),)
+    "accounts",
+    partition_key="account_id",
+    indexes=(IndexSpec("watched", "watch_shard", "account_id"),),
+    stream=True,
 )
 # One item per API key, addressed by the SHA-256 of the key; listed per account through by_account.
 KEYS = TableSpec("keys", partition_key="key_hash", indexes=(IndexSpec("by_account", "account_id", "key_id"),))
