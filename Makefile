@@ -55,10 +55,10 @@ soak: install  # 10 minutes, 16 clients (SOAK_SECONDS=60 for a short one)
 	$(RUN) python -m bench.soak
 
 synth: install
-	$(CDK) synth --quiet -c stage=$(STAGE)
+	$(CDK) synth --quiet -c stage=$(STAGE) $(CDK_ARGS)
 
-deploy: install
-	$(CDK) deploy -c stage=$(STAGE) --require-approval broadening
+deploy: install  # CDK_ARGS="-c email_sender=billing@example.com" for customer emails through SES
+	$(CDK) deploy -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
 
 clean:
 	rm -rf .venv cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -430,3 +430,41 @@ def test_the_ledger_lists_top_ups_charges_and_refunds_and_exports_csv(shop: Shop
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
     assert lines[0] == "date,kind,amount,description,purchase_id" and len(lines) == len(ledger) + 1
+
+
+def test_a_refund_before_the_payment_is_recorded_is_delivered_again_later(shop: Shop) -> None:
+    checkout = shop.checkout("25.00")
+    shop.pay(checkout)
+    session = shop.fake.objects[checkout["checkout_session_id"]]
+    charge = shop.fake.objects[shop.fake.objects[session["payment_intent"]]["latest_charge"]]
+    before = shop.balance()
+    early = refund(shop, charge)
+    response = shop.deliver(early)  # out of order: Stripe will retry it
+    assert response.status_code == 409 and response.json()["error"]["code"] == "purchase_not_paid_yet"
+    assert shop.balance() == before
+    shop.deliver(shop.last_event("checkout.session.completed"))
+    assert shop.deliver(early).status_code == 200
+    assert shop.balance() == before  # credited, then the whole of it refunded
+    shop.books_balanced()
+
+
+def test_events_about_other_payments_are_acknowledged_and_ignored(shop: Shop) -> None:
+    other_charge = {
+        "id": "ch_test_other",
+        "object": "charge",
+        "amount": 1000,
+        "amount_refunded": 1000,
+        "metadata": {},
+    }
+    event = {
+        "id": "evt_test_other",
+        "object": "event",
+        "type": "charge.refunded",
+        "data": {"object": other_charge},
+    }
+    before = shop.balance()
+    response = shop.deliver(event)
+    assert response.status_code == 200 and response.json()["outcome"] == "ignored"
+    unknown = {**event, "type": "customer.created", "data": {"object": {"id": "cus_x", "object": "customer"}}}
+    assert shop.deliver(unknown).json()["outcome"] == "ignored"
+    assert shop.balance() == before

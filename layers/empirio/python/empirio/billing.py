@@ -19,6 +19,14 @@ logger = logging.getLogger("empirio.billing")
 TAKE_BACK_ATTEMPTS = 8
 
 
+class NotPaidYetError(ApiError):
+    """A refund or dispute for a purchase whose payment has not been recorded yet: Stripe delivers it again."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "purchase_not_paid_yet"
+
+
 class PurchaseMismatchError(ApiError):
     """An event that does not match the purchase it names (another account, another amount): refused."""
 
@@ -163,50 +171,75 @@ def _mismatch(reason: str, obj: dict[str, Any], account_id: str, purchase_id: st
 def handle_event(context: Context, event: dict[str, Any]) -> str:
     """Apply one verified Stripe event; returns what was done. Each handler is idempotent, so the same event
     delivered twice, concurrently or after a later one changes the books at most once."""
-    kind = str(event.get("type", ""))
-    obj = (event.get("data") or {}).get("object") or {}
-    if kind in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
-        if obj.get("mode") == "setup":
-            return _card_saved(context, obj)
-        return f"purchase {fulfil_session(context, obj).status}"
-    if kind in {"checkout.session.expired", "checkout.session.async_payment_failed"}:
-        purchase = _purchase_of(context, obj.get("metadata") or {}, obj)
-        if purchase is not None:
-            context.purchases.close(purchase, "expired" if kind.endswith("expired") else "failed")
-        return "purchase closed"
-    if kind == "payment_intent.succeeded" and (obj.get("metadata") or {}).get("kind") == "auto":
-        purchase = _purchase_of(context, obj.get("metadata") or {}, obj)
-        if purchase is None:
-            raise _mismatch("no purchase matches the payment", obj, "", "")
-        if obj.get("amount") != purchase.total_cents:
-            raise _mismatch(
-                "the amount paid differs from the purchase", obj, purchase.account_id, purchase.purchase_id
-            )
-        return f"purchase {_credit(context, purchase, str(obj['id'])).status}"
-    if kind == "charge.refunded":
-        purchase = _purchase_of_payment(context, obj)
-        _take_back(
-            context,
-            purchase,
-            "refund",
-            "refunded",
-            lambda p: p.refund_target(int(obj.get("amount_refunded", 0))),
-            str(obj.get("amount_refunded", 0)),
+    handler = _HANDLERS.get(str(event.get("type", "")))
+    if handler is None:
+        return "ignored"
+    return handler(context, (event.get("data") or {}).get("object") or {}, str(event["type"]))
+
+
+def _session_paid(context: Context, session: dict[str, Any], kind: str) -> str:
+    if session.get("mode") == "setup":
+        return _card_saved(context, session)
+    return f"purchase {fulfil_session(context, session).status}"
+
+
+def _session_closed(context: Context, session: dict[str, Any], kind: str) -> str:
+    purchase = _purchase_of(context, session.get("metadata") or {}, session)
+    if purchase is None:
+        return "ignored"
+    context.purchases.close(purchase, "expired" if kind.endswith("expired") else "failed")
+    return "purchase closed"
+
+
+def _intent_succeeded(context: Context, intent: dict[str, Any], kind: str) -> str:
+    """An auto top-up's payment (the watch credits it too; whichever is first credits it)."""
+    metadata = intent.get("metadata") or {}
+    if metadata.get("kind") != "auto":
+        return "ignored"  # Checkout's payments are credited from their session
+    purchase = _purchase_of(context, metadata, intent)
+    if purchase is None:
+        raise _mismatch("no purchase matches the payment", intent, "", "")
+    if intent.get("amount") != purchase.total_cents:
+        raise _mismatch(
+            "the amount paid differs from the purchase", intent, purchase.account_id, purchase.purchase_id
         )
-        return "refund applied"
-    if kind == "charge.dispute.created":
-        purchase = _purchase_of_payment(context, obj)
-        amount = int(obj.get("amount", 0))
-        _take_back(
-            context,
-            purchase,
-            "dispute",
-            "disputed",
-            lambda p: p.disputed + p.dispute_take(amount),
-            str(obj.get("id")),
-        )
-        return "dispute applied"
-    return "ignored"
+    return f"purchase {_credit(context, purchase, str(intent['id'])).status}"
+
+
+def _refunded(context: Context, charge: dict[str, Any], kind: str) -> str:
+    purchase = _purchase_of_payment(context, charge)
+    if purchase is None:
+        return "ignored"
+    refunded = int(charge.get("amount_refunded", 0))
+    _take_back(context, purchase, "refund", "refunded", lambda p: p.refund_target(refunded), str(refunded))
+    return "refund applied"
+
+
+def _disputed(context: Context, dispute: dict[str, Any], kind: str) -> str:
+    purchase = _purchase_of_payment(context, dispute)
+    if purchase is None:
+        return "ignored"
+    amount = int(dispute.get("amount", 0))
+    _take_back(
+        context,
+        purchase,
+        "dispute",
+        "disputed",
+        lambda p: p.disputed + p.dispute_take(amount),
+        str(dispute["id"]),
+    )
+    return "dispute applied"
+
+
+_HANDLERS = {
+    "checkout.session.completed": _session_paid,
+    "checkout.session.async_payment_succeeded": _session_paid,
+    "checkout.session.expired": _session_closed,
+    "checkout.session.async_payment_failed": _session_closed,
+    "payment_intent.succeeded": _intent_succeeded,
+    "charge.refunded": _refunded,
+    "charge.dispute.created": _disputed,
+}
 
 
 def _purchase_of(context: Context, metadata: dict[str, Any], obj: dict[str, Any]) -> Purchase | None:
@@ -219,16 +252,20 @@ def _purchase_of(context: Context, metadata: dict[str, Any], obj: dict[str, Any]
     return purchase
 
 
-def _purchase_of_payment(context: Context, obj: dict[str, Any]) -> Purchase:
+def _purchase_of_payment(context: Context, obj: dict[str, Any]) -> Purchase | None:
     """The purchase a charge or dispute belongs to, through its payment intent's metadata (a charge does not
-    carry its payment intent's metadata)."""
+    carry its payment intent's metadata); None for a payment that is not a purchase of credits."""
     intent_id = _payment_intent_id(obj.get("payment_intent"))
     metadata = obj.get("metadata") or {}
     if not metadata.get("purchase_id") and intent_id:
         metadata = context.payments.payment_intent(intent_id).get("metadata") or {}
     purchase = _purchase_of(context, metadata, obj)
-    if purchase is None or purchase.state != "paid":
-        raise _mismatch("no paid purchase matches the charge", obj, str(metadata.get("account_id", "")), "")
+    if purchase is None:
+        return None
+    if purchase.state != "paid":
+        raise NotPaidYetError(
+            f"Purchase {purchase.purchase_id} is not recorded as paid yet; deliver the event again."
+        )
     if intent_id and purchase.payment_intent_id and intent_id != purchase.payment_intent_id:
         raise _mismatch("the charge is not the purchase's", obj, purchase.account_id, purchase.purchase_id)
     return purchase
