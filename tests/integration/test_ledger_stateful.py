@@ -1,7 +1,8 @@
 """The ledger driven by hypothesis against a pure reference model; the invariants are checked after every step.
 
-Steps: top-ups (with idempotency keys), admissions, settles, voids, sweeps, replays of any step, and crashes
-(an admission whose settle never comes). Runs on moto, serialized, like every integration test.
+Steps: top-ups (with idempotency keys), admissions, settles, voids, sweeps, replays of any step, crashes (an
+admission whose settle never comes), and purchases of credits: fulfilled (again and again), refunded (cumulative
+amounts, in any order) and disputed. Runs on moto, serialized, like every integration test.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
+from empirio import billing
 from empirio.context import Context, reset_context
 from empirio.domain.accounts import Limits, Principal
+from empirio.domain.billing import Purchase, with_payment
 from empirio.domain.keys import Scope
 from empirio.domain.pricing import Usage, cost_micros, worst_case_micros
+from empirio.domain.reconcile import reconcile_account
 from empirio.errors import IdempotencyConflictError, InsufficientCreditsError
 from empirio.metering import Admission, Meter, MeterRequest, sweep
 from empirio.settings import Settings
@@ -37,6 +41,10 @@ class Reference:
     topups: dict[str, int] = field(default_factory=dict)
     holds: dict[str, tuple[int, str]] = field(default_factory=dict)  # request id → (amount, status)
     charges: dict[str, int] = field(default_factory=dict)
+    reversed: int = 0
+    # purchase id → [cents, fee, refunded micro-USD, disputed micro-USD]
+    purchases: dict[str, list[int]] = field(default_factory=dict)
+    disputes: set[tuple[str, str]] = field(default_factory=set)
 
     def resolve(self, request_id: str, status: str, charge: int = 0) -> None:
         amount, _ = self.holds[request_id]
@@ -50,6 +58,7 @@ class Reference:
 
 class LedgerMachine(RuleBasedStateMachine):
     admitted = Bundle("admitted")
+    bought = Bundle("bought")
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,18 +151,67 @@ class LedgerMachine(RuleBasedStateMachine):
         for rid in pending:
             self.ref.resolve(rid, "expired")
 
+    @rule(target=bought, cents=st.integers(500, 5_000), fee=st.integers(0, 300))
+    def buy(self, cents: int, fee: int) -> str:
+        """A purchase paid at Stripe and fulfilled (the webhook and the success page both call this)."""
+        self.counter += 1
+        purchase = Purchase(f"pur_{self.counter}", self.account_id, cents, fee, created_at=int(time.time()))
+        self.context.purchases.create(purchase)
+        assert self.context.purchases.fulfil(with_payment(purchase, int(time.time()), "pi_x", "ch_x", None))
+        self.ref.available += cents * 10_000
+        self.ref.topped_up += cents * 10_000
+        self.ref.purchases[purchase.purchase_id] = [cents, fee, 0, 0]
+        return purchase.purchase_id
+
+    @rule(purchase_id=bought)
+    def fulfil_again(self, purchase_id: str) -> None:
+        purchase = self.context.purchases.require(self.account_id, purchase_id)
+        assert not self.context.purchases.fulfil(
+            with_payment(purchase, int(time.time()), "pi_x", "ch_x", None)
+        )
+
+    @rule(purchase_id=bought, refunded=st.integers(0, 5_300))
+    def refund(self, purchase_id: str, refunded: int) -> None:
+        """Stripe's cumulative amount refunded (any value, so also late and repeated events)."""
+        cents, fee, taken, disputed = self.ref.purchases[purchase_id]
+        refunded = min(refunded, cents + fee)
+        billing.apply_refund(
+            self.context, self.context.purchases.require(self.account_id, purchase_id), refunded
+        )
+        target = max(taken, min(min(refunded, cents) * 10_000, cents * 10_000 - disputed))
+        self.ref.purchases[purchase_id][2] = target
+        self.ref.available -= target - taken
+        self.ref.reversed += target - taken
+
+    @rule(purchase_id=bought, amount=st.integers(1, 5_300), dispute=st.sampled_from(["dp_1", "dp_2"]))
+    def dispute(self, purchase_id: str, amount: int, dispute: str) -> None:
+        cents, _, taken, disputed = self.ref.purchases[purchase_id]
+        purchase = self.context.purchases.require(self.account_id, purchase_id)
+        billing.apply_dispute(self.context, purchase, f"{purchase_id}-{dispute}", amount)
+        if (purchase_id, dispute) in self.ref.disputes:
+            return  # this dispute was delivered before: nothing more
+        self.ref.disputes.add((purchase_id, dispute))
+        take = max(0, min(amount * 10_000, cents * 10_000 - taken - disputed))
+        self.ref.purchases[purchase_id][3] += take
+        self.ref.available -= take
+        self.ref.reversed += take
+
     @invariant()
     def books_match_the_reference(self) -> None:
         account = self.context.accounts.require(self.account_id)
         ref = self.ref
-        assert (account.available, account.held, account.charged, account.topped_up) == (
+        assert (account.available, account.held, account.charged, account.topped_up, account.reversed) == (
             ref.available,
             ref.held,
             ref.charged,
             ref.topped_up,
+            ref.reversed,
         )
-        assert account.available >= 0
-        assert account.available + account.held + account.charged == account.topped_up
+        assert account.available >= -account.reversed
+        assert account.available + account.held + account.charged + account.reversed == account.topped_up
+        entries = self.context.ledger.entries(self.account_id)
+        usage = self.context.usage.records_for_account(self.account_id, 0, 10**12)
+        assert reconcile_account(account, entries, usage) == []
 
     @invariant()
     def each_hold_resolves_once_and_usage_equals_charges(self) -> None:

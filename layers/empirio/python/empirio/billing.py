@@ -210,8 +210,7 @@ def _refunded(context: Context, charge: dict[str, Any], kind: str) -> str:
     purchase = _purchase_of_payment(context, charge)
     if purchase is None:
         return "ignored"
-    refunded = int(charge.get("amount_refunded", 0))
-    _take_back(context, purchase, "refund", "refunded", lambda p: p.refund_target(refunded), str(refunded))
+    apply_refund(context, purchase, int(charge.get("amount_refunded", 0)))
     return "refund applied"
 
 
@@ -269,6 +268,30 @@ def _purchase_of_payment(context: Context, obj: dict[str, Any]) -> Purchase | No
     if intent_id and purchase.payment_intent_id and intent_id != purchase.payment_intent_id:
         raise _mismatch("the charge is not the purchase's", obj, purchase.account_id, purchase.purchase_id)
     return purchase
+
+
+def apply_refund(context: Context, purchase: Purchase, amount_refunded_cents: int) -> None:
+    """Stripe has refunded ``amount_refunded_cents`` of the purchase's charge in all: take back what is due."""
+    _take_back(
+        context,
+        purchase,
+        "refund",
+        "refunded",
+        lambda p: p.refund_target(amount_refunded_cents),
+        str(amount_refunded_cents),
+    )
+
+
+def apply_dispute(context: Context, purchase: Purchase, dispute_id: str, amount_cents: int) -> None:
+    """A dispute of ``amount_cents`` on the purchase's charge: take back its share, once per dispute."""
+    _take_back(
+        context,
+        purchase,
+        "dispute",
+        "disputed",
+        lambda p: p.disputed + p.dispute_take(amount_cents),
+        dispute_id,
+    )
 
 
 def _take_back(context: Context, purchase: Purchase, kind: str, field: str, target: Any, suffix: str) -> None:

@@ -120,12 +120,7 @@ class Payments:
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
-        return self._call(
-            "checkout.sessions.create",
-            self._client.v1.checkout.sessions.create,
-            params=params,
-            options={"idempotency_key": f"checkout-{purchase_id}"},
-        )
+        return self._session(params, f"checkout-{purchase_id}")
 
     def checkout_setup(
         self, *, account_id: str, customer: str, success_url: str, cancel_url: str, attempt: str
@@ -142,11 +137,14 @@ class Payments:
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
+        return self._session(params, f"setup-{attempt}")
+
+    def _session(self, params: Any, idempotency_key: str) -> dict[str, Any]:
         return self._call(
             "checkout.sessions.create",
             self._client.v1.checkout.sessions.create,
             params=params,
-            options={"idempotency_key": f"setup-{attempt}"},
+            options={"idempotency_key": idempotency_key},
         )
 
     def create_customer(self, account_id: str, email: str | None) -> dict[str, Any]:

@@ -131,8 +131,10 @@ class Purchase:
         return self.state
 
     def refund_target(self, amount_refunded_cents: int) -> int:
-        """Credit to have taken back once Stripe has refunded ``amount_refunded_cents`` (cumulative) in all."""
-        return min(max(0, amount_refunded_cents), self.amount_cents) * MICROS_PER_CENT
+        """Credit to have taken back once Stripe has refunded ``amount_refunded_cents`` (cumulative) in all; never
+        more than the credit a dispute has not already taken."""
+        refunded = min(max(0, amount_refunded_cents), self.amount_cents) * MICROS_PER_CENT
+        return min(refunded, self.credit - self.disputed)
 
     def dispute_take(self, disputed_cents: int) -> int:
         """Credit a dispute of ``disputed_cents`` takes back: what it disputes, at most the credit not refunded."""

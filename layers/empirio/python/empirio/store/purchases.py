@@ -70,19 +70,7 @@ class PurchaseStore:
 
     def list(self, account_id: str, limit: int = 100) -> list[Purchase]:
         """The account's purchases, newest first."""
-        out: list[Purchase] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._ledger,
-            "KeyConditionExpression": "account_id = :a AND begins_with(entry_id, :p)",
-            "ExpressionAttributeValues": values(a=account_id, p=PREFIX),
-            "ConsistentRead": True,
-        }
-        while True:
-            response = call(self._db.query, **kwargs)
-            out += [purchase_from_item(i) for i in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                break
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        out = [purchase_from_item(i) for i in self._prefixed(account_id, PREFIX, consistent=True)]
         out.sort(key=lambda p: (p.created_at, p.purchase_id), reverse=True)
         return out[:limit]
 
@@ -160,13 +148,7 @@ class PurchaseStore:
                     "ExpressionAttributeValues": values(a=paid.credit),
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._ledger,
-                    "Item": to_item(entry),
-                    "ConditionExpression": "attribute_not_exists(entry_id)",
-                }
-            },
+            self._new_entry(entry),
             *(extra or []),
         ]
         try:
@@ -217,13 +199,7 @@ class PurchaseStore:
                     "ExpressionAttributeValues": values(d=delta),
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._ledger,
-                    "Item": to_item(entry),
-                    "ConditionExpression": "attribute_not_exists(entry_id)",
-                }
-            },
+            self._new_entry(entry),
         ]
         try:
             call(self._db.transact_write_items, TransactItems=items)
@@ -240,16 +216,33 @@ class PurchaseStore:
 
     def entries(self, account_id: str, prefix: str) -> builtins.list[dict[str, Any]]:
         """Ledger entries of one kind (``topup#``, ``refund#``, ``dispute#``), oldest first."""
-        out: builtins.list[dict[str, Any]] = []
+        out = [from_item(i) for i in self._prefixed(account_id, prefix)]
+        return sorted(out, key=lambda e: (e.get("created_at", 0), e["entry_id"]))
+
+    def _prefixed(
+        self, account_id: str, prefix: str, *, consistent: bool = False
+    ) -> builtins.list[dict[str, Any]]:
+        """Every ledger item of the account whose entry id starts with ``prefix`` (all pages)."""
+        items: builtins.list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self._ledger,
             "KeyConditionExpression": "account_id = :a AND begins_with(entry_id, :p)",
             "ExpressionAttributeValues": values(a=account_id, p=prefix),
+            "ConsistentRead": consistent,
         }
         while True:
             response = call(self._db.query, **kwargs)
-            out += [from_item(i) for i in response.get("Items", [])]
+            items += response.get("Items", [])
             if "LastEvaluatedKey" not in response:
-                break
+                return items
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return sorted(out, key=lambda e: (e.get("created_at", 0), e["entry_id"]))
+
+    def _new_entry(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A transaction item writing a ledger entry once (its id must be new)."""
+        return {
+            "Put": {
+                "TableName": self._ledger,
+                "Item": to_item(entry),
+                "ConditionExpression": "attribute_not_exists(entry_id)",
+            }
+        }
