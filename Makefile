@@ -10,6 +10,8 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # Boto3 and its dependencies come with the Lambda runtime; keeping them out keeps the layer small.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
+# The Stripe SDK and what only it needs: a layer of their own, for the two functions that talk to Stripe.
+PAYMENTS := stripe requests certifi charset-normalizer
 
 .PHONY: uv install dev test lint synth deploy requirements bench soak audit clean vendor browser
 
@@ -40,9 +42,11 @@ lint: install
 	$(RUN) ruff format --check .
 	$(RUN) mypy
 
-requirements: | uv
+requirements: | uv  # the dependency layer (every function) and the payments layer (billing and the balance watch)
 	$(UV) export --frozen --no-default-groups --no-emit-project --no-hashes --no-header \
-		$(foreach p,$(RUNTIME_PROVIDED),--no-emit-package $(p)) > layers/deps/requirements.txt
+		$(foreach p,$(RUNTIME_PROVIDED) $(PAYMENTS),--no-emit-package $(p)) > layers/deps/requirements.txt
+	$(UV) export --frozen --no-default-groups --no-emit-project --no-hashes --no-header \
+		| grep -E '^($(subst $(eval) ,|,$(PAYMENTS)))==' > layers/payments/requirements.txt
 
 bench: install
 	$(RUN) python -m bench.run

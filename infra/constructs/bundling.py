@@ -42,13 +42,18 @@ def pip_command(requirements: Path, target: Path) -> list[str]:
 
 @jsii.implements(cdk.ILocalBundling)
 class PipBundling:
-    """The third-party dependency layer: ``requirements.txt`` (exported from uv.lock) into ``python/``."""
+    """A third-party layer: ``requirements.txt`` (exported from uv.lock) into ``python/``. The Stripe SDK's
+    ``stripe/params`` (8 MB of TypedDicts, imported only under TYPE_CHECKING: tests/infra checks it) is pruned."""
 
-    def __init__(self, requirements: Path) -> None:
+    def __init__(self, requirements: Path, prune: tuple[str, ...] = ()) -> None:
         self.requirements = requirements
+        self.prune = prune  # paths under python/ that nothing imports at run time
 
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        subprocess.run(pip_command(self.requirements, Path(output_dir) / "python"), check=True)  # noqa: S603
+        target = Path(output_dir) / "python"
+        subprocess.run(pip_command(self.requirements, target), check=True)  # noqa: S603
+        for path in self.prune:
+            shutil.rmtree(target / path)
         return True
 
 

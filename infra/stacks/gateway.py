@@ -80,6 +80,7 @@ class GatewayStack(Stack):
         tables = Tables(self, "Tables", prod=prod)
         people = People(self, "People", prod=prod)
         layers = self._layers()
+        payments_layer = self._payments_layer()
         environment = {
             **tables.environment(),
             "EMPIRIO_CATALOG": "/opt/catalog/models.json",
@@ -143,10 +144,11 @@ class GatewayStack(Stack):
                 env["EMPIRIO_PROVIDER_SECRET_ARN"] = provider_keys.secret_arn
             if family.name in STRIPE_USERS:
                 env.update(payments_env)
+            family_layers = [*layers, payments_layer] if family.name in STRIPE_USERS else layers
             if family.entry == "web-adapter":
-                fn = self._web_adapter_function(family, layers, env, tables)
+                fn = self._web_adapter_function(family, family_layers, env, tables)
             else:
-                fn = self._function(family.name, family.handler, layers, env, tables)
+                fn = self._function(family.name, family.handler, family_layers, env, tables)
             if family.calls_models:
                 provider_keys.grant_read(fn)
             if family.name in STRIPE_USERS:
@@ -154,7 +156,8 @@ class GatewayStack(Stack):
             self._routes(api, family, fn)
         for job in JOBS:
             job_env = {**environment, **(payments_env if job.name in STRIPE_USERS else {})}
-            fn = self._function(job.name, job.handler, layers, job_env, tables, timeout_s=300)
+            job_layers = [*layers, payments_layer] if job.name in STRIPE_USERS else layers
+            fn = self._function(job.name, job.handler, job_layers, job_env, tables, timeout_s=300)
             if job.name in STRIPE_USERS:
                 stripe_keys.grant_read(fn)
             if job.name == "balance_watch":
@@ -256,6 +259,22 @@ class GatewayStack(Stack):
             tables,
             timeout_s=900,
             memory_mb=1024,
+        )
+
+    def _payments_layer(self) -> lambda_.ILayerVersion:
+        """The Stripe SDK, only for the functions that talk to Stripe (it is larger than all our code)."""
+        return lambda_.LayerVersion(
+            self,
+            "PaymentsLayer",
+            code=lambda_.Code.from_asset(
+                str(REPO / "layers" / "payments"),
+                bundling=bundling(
+                    PipBundling(REPO / "layers" / "payments" / "requirements.txt", prune=("stripe/params",))
+                ),
+            ),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="The Stripe SDK (billing and the balance watch)",
         )
 
     def _layers(self) -> list[lambda_.ILayerVersion]:

@@ -19,7 +19,10 @@ EXAMPLES = 25  # per operation: about 60 operations, so the whole run stays well
 
 
 @pytest.fixture
-def credentials(operator: Any, account: dict[str, Any]) -> Iterator[dict[str, str]]:
+def credentials(
+    operator: Any, account: dict[str, Any], aws: Any, fake_stripe: Any, stripe_server: Any
+) -> Iterator[dict[str, str]]:
+    aws.settings.stripe_api_base = stripe_server.url  # the billing family talks to the fake Stripe
     key = operator.create_key(account["id"], ("inference", "manage"))
     yield {"Authorization": f"Bearer {key}", "x-api-key": key}
 

@@ -62,7 +62,8 @@ def test_each_family_is_served_by_its_own_function(template: dict[str, Any]) -> 
             assert props["Handler"] == family.handler
         assert props["Runtime"] == "python3.13" and props["Architectures"] == ["arm64"]
         assert props["LoggingConfig"]["LogFormat"] == "JSON" and props["TracingConfig"]["Mode"] == "Active"
-        assert len(props["Layers"]) == (3 if family.entry == "web-adapter" else 2)
+        payments = family.name == "billing"  # the Stripe SDK's own layer
+        assert len(props["Layers"]) == (3 if family.entry == "web-adapter" else 2) + payments
 
 
 def test_admin_routes_use_iam_and_customer_routes_do_not(template: dict[str, Any]) -> None:
@@ -109,14 +110,22 @@ def test_dependency_layer_requirements_match_the_lock_file() -> None:
     }
     pinned = dict(
         line.split("==")
-        for line in (REPO / "layers/deps/requirements.txt").read_text().splitlines()
+        for layer in ("deps", "payments")
+        for line in (REPO / f"layers/{layer}/requirements.txt").read_text().splitlines()
         if "==" in line and not line.startswith("#")
     )
-    assert pinned, "layers/deps/requirements.txt is empty"
+    assert "fastapi" in pinned and "stripe" in pinned
     for name, version in pinned.items():
         assert lock.get(name) == version, f"{name}: run `make requirements`"
-    for runtime_dep in ("fastapi", "mangum", "pydantic", "aws-lambda-powertools"):
-        assert runtime_dep in pinned
+    import re
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    for requirement in declared:
+        name = re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0]
+        if name != "boto3":  # the Lambda runtime provides it
+            assert name in pinned, (
+                f"{name} is a runtime dependency missing from the layer: run `make requirements`"
+            )
 
 
 def test_scheduled_jobs_run_on_eventbridge_without_routes(template: dict[str, Any]) -> None:
@@ -304,3 +313,19 @@ def test_people_sign_up_in_a_cognito_pool_that_hides_who_exists_and_has_no_oauth
         if "EMPIRIO_USER_POOL_ID" in f["Properties"]["Environment"]["Variables"]
     ]
     assert with_pool == ["functions.console.handler.handler"]
+
+
+def test_only_the_functions_that_talk_to_stripe_carry_the_payments_layer(template: dict[str, Any]) -> None:
+    layers = {
+        name: str(props["Description"])
+        for name, props in (
+            (n, r["Properties"]) for n, r in resources(template, "AWS::Lambda::LayerVersion").items()
+        )
+    }
+    payments = next(name for name, description in layers.items() if "Stripe" in description)
+    with_payments = sorted(
+        f["Properties"]["Handler"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if any(payments in str(layer) for layer in f["Properties"].get("Layers", []))
+    )
+    assert with_payments == ["functions.balance_watch.handler.handler", "functions.billing.handler.handler"]
