@@ -25,6 +25,7 @@ def pip_command(requirements: Path, target: Path) -> list[str]:
         "install",
         "--quiet",
         "--no-deps",
+        "--no-compile",  # this machine's bytecode is for its Python, not Lambda's 3.13: it would only add size
         "--disable-pip-version-check",
         "--platform",
         LAMBDA_PLATFORM,

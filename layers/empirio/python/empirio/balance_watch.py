@@ -32,7 +32,12 @@ logger = logging.getLogger("empirio.billing")
 def watch_all(context: Context) -> dict[str, int]:
     done = {"accounts": 0, "alerts": 0, "top_ups": 0}
     for account_id in context.profiles.watched():
-        outcome = watch_account(context, account_id)
+        try:
+            outcome = watch_account(context, account_id)
+        except Exception:  # one account's trouble (Stripe down, a throttle) must not stop the others
+            logger.exception("balance watch failed", extra={"account_id": account_id})
+            done["failed"] = done.get("failed", 0) + 1
+            continue
         done["accounts"] += 1
         done["alerts"] += outcome.count("alert")
         done["top_ups"] += outcome.count("top-up")
