@@ -17,7 +17,9 @@ from empirio.domain.keys import Scope
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import InvalidRequestError, PermissionDeniedError
 from empirio.formats import anthropic_messages
+from empirio.formats.openai_embeddings import parse_request as parse_embeddings
 from empirio.web.auth import authenticate
+from functions.inference import embeddings
 from functions.inference.estimate import detect_endpoint, estimate
 from functions.inference.formats import FORMATS
 from functions.inference.service import (
@@ -86,6 +88,29 @@ async def responses(request: Request) -> Response:
 @router.post("/v1/messages")
 async def messages(request: Request) -> Response:
     return await _infer(request, "/v1/messages")
+
+
+@router.post("/v1/embeddings")
+async def create_embeddings(request: Request) -> Response:
+    started = time.monotonic()
+    principal = authenticate(request)
+    if not principal.can(Scope.INFERENCE):
+        raise PermissionDeniedError("This API key lacks the 'inference' scope.", code="insufficient_scope")
+    raw, body = await _json_body(request)
+    context = get_context()
+    idempotency_key = request.headers.get("idempotency-key")
+    call = embeddings.EmbeddingCall(
+        request=parse_embeddings(body),
+        principal=principal,
+        request_id=getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex}",
+        started=started,
+        fingerprint=fingerprint(raw) if idempotency_key else "",
+        idempotency_key=idempotency_key[:255] if idempotency_key else None,
+        price_version=context.catalog.version,
+        app=App.from_headers(request.headers),
+        max_cost=max_cost_of(request.headers.get("x-max-cost"), body),
+    )
+    return await embeddings.handle(context, call)
 
 
 @router.post("/v1/messages/count_tokens")

@@ -89,6 +89,30 @@ def catalog_for(base: str) -> dict[str, Any]:
             "max_output_tokens": 4_096,
         }
     )
+    for name, upstream_model in (
+        ("test/openai-embed", "text-embedding-3-small"),
+        ("test/openai-embed-fail-500", "fail-500"),
+    ):
+        models.append(
+            {
+                **_model(name, "openai", upstream_model, urls["openai"]),
+                "endpoints": ["/v1/embeddings"],
+                "modalities": {"input": ["text"], "output": ["embedding"]},
+                "pricing": {"input_per_mtok": "0.02"},
+                "supported_parameters": ["dimensions", "encoding_format", "user"],
+                "max_output_tokens": 1,
+                "context_window": 8191,
+            }
+        )
+    models.append(
+        {
+            **_model("local/embed", "local", "embed", None),
+            "endpoints": ["/v1/embeddings"],
+            "modalities": {"input": ["text"], "output": ["embedding"]},
+            "pricing": {"input_per_mtok": "0.02"},
+            "max_output_tokens": 1,
+        }
+    )
     models.append(  # $4 a request: a few requests spend a balance down (negative-balance tests)
         {
             **_model("test/openai-per-request", "openai", "openai-model", urls["openai"]),

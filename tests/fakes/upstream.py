@@ -93,6 +93,7 @@ class FakeUpstream:
             asyncio.set_event_loop(self._loop)
             app = web.Application(client_max_size=32 * 1024 * 1024)
             app.router.add_post("/openai/v1/chat/completions", self.openai)
+            app.router.add_post("/openai/v1/embeddings", self.openai_embeddings)
             app.router.add_post("/anthropic/v1/messages", self.anthropic)
             app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
@@ -224,6 +225,33 @@ class FakeUpstream:
         payload = copy.deepcopy(fixture("openai_chat_tool.json" if tools else "openai_chat_text.json"))
         if wants_json and not tools:
             payload["choices"][0]["message"]["content"] = JSON_ANSWER
+        return web.json_response(payload)
+
+    async def openai_embeddings(self, request: web.Request) -> web.StreamResponse:
+        """The recorded answer, one row per input (its vector cut or repeated to ``dimensions``), and the
+        recorded token count per input."""
+        body = await self._record(request)
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "You didn't provide an API key.")
+        inputs = body.get("input")
+        if not body.get("model") or inputs in (None, "", []):
+            return _error(400, "'input' and 'model' are required.")
+        if body.get("encoding_format") != "float":
+            return _error(400, "the gateway asks for floats and encodes them itself")
+        if (failure := self._failure(body["model"])) is not None:
+            return failure
+        batch = (
+            inputs if isinstance(inputs, list) and not all(isinstance(i, int) for i in inputs) else [inputs]
+        )
+        payload = copy.deepcopy(fixture("openai_embeddings.json"))
+        row = payload["data"][0]
+        vector = row["embedding"]
+        if body.get("dimensions"):
+            vector = [vector[i % len(vector)] for i in range(body["dimensions"])]
+        payload["data"] = [{**row, "index": i, "embedding": vector} for i in range(len(batch))]
+        payload["model"] = body["model"]
+        tokens = payload["usage"]["prompt_tokens"] * len(batch)
+        payload["usage"] = {"prompt_tokens": tokens, "total_tokens": tokens}
         return web.json_response(payload)
 
     # -- Anthropic -------------------------------------------------------------------------------------------

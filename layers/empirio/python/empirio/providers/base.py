@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from empirio.domain.canonical import Event, Request, Response
 from empirio.domain.catalog import CatalogModel
+
+if TYPE_CHECKING:
+    from empirio.formats.openai_embeddings import EmbeddingRequest
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,21 @@ class Provider(Protocol):
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response: ...
 
     def stream(self, request: Request, model: CatalogModel, options: Options) -> AsyncIterator[Event]: ...
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """An embeddings answer: one vector per input, in order, and the tokens the upstream counted."""
+
+    vectors: list[list[float]]
+    prompt_tokens: int
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """A provider that serves ``/v1/embeddings``."""
+
+    async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings: ...
 
 
 @contextmanager

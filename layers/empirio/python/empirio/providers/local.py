@@ -7,6 +7,8 @@ the last user message are acknowledged after the text ("[image: image/png, 1,234
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import math
 import re
 import zlib
 from collections.abc import AsyncIterator
@@ -29,7 +31,8 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.tokens import count_text, estimate_prompt_tokens
-from empirio.providers.base import Options
+from empirio.formats.openai_embeddings import EmbeddingRequest
+from empirio.providers.base import Embeddings, Options
 
 PACE_SECONDS = {"echo": 0.0, "echo-slow": 0.1}  # between streamed words, by upstream model
 
@@ -78,7 +81,28 @@ def answer(request: Request, options: Options) -> Response:
     return Response(content, finish, TokenUsage(input_tokens, count_text(text)))  # type: ignore[arg-type]
 
 
+LOCAL_DIMENSIONS = 256
+
+
+def embed(request: EmbeddingRequest) -> Embeddings:
+    """``local/embed`` (pure, deterministic): each input's vector comes from SHA-256 of its text in counter mode,
+    unit length, ``dimensions`` long (default 256); tokens counted as for local/echo."""
+    dimensions = request.dimensions or LOCAL_DIMENSIONS
+    vectors, tokens = [], 0
+    for item in request.inputs:
+        text = item if isinstance(item, str) else " ".join(map(str, item))
+        tokens += count_text(text) if isinstance(item, str) else len(item)
+        raw = b"".join(hashlib.sha256(f"{n}:{text}".encode()).digest() for n in range((dimensions + 7) // 8))
+        values = [int.from_bytes(raw[4 * i : 4 * i + 4], "little") / 2**31 - 1.0 for i in range(dimensions)]
+        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        vectors.append([v / norm for v in values])
+    return Embeddings(vectors, tokens)
+
+
 class LocalProvider:
+    async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
+        return embed(request)
+
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
         return answer(request, options)
 

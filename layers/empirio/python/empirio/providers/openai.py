@@ -28,8 +28,9 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.formats.common import image_data_url
+from empirio.formats.openai_embeddings import EmbeddingRequest, wire_input
 from empirio.providers import transport
-from empirio.providers.base import Options, UpstreamCall, readable
+from empirio.providers.base import Embeddings, Options, UpstreamCall, readable
 from empirio.providers.credentials import api_key
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -182,7 +183,37 @@ class ChunkParser:
         return out
 
 
+def build_embeddings(request: EmbeddingRequest, model: CatalogModel) -> UpstreamCall:
+    """``POST /embeddings``: always asked for floats (our answer encodes them as the client asked)."""
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
+    body: dict[str, Any] = {
+        "model": model.upstream_model,
+        "input": wire_input(request),
+        "encoding_format": "float",
+    }
+    if request.dimensions is not None:
+        body["dimensions"] = request.dimensions
+    if request.user:
+        body["user"] = request.user
+    key = api_key(model)
+    return UpstreamCall(f"{base}/embeddings", {"Authorization": f"Bearer {key}"} if key else {}, body)
+
+
+def parse_embeddings(payload: dict[str, Any], expected: int) -> Embeddings:
+    rows = sorted(payload["data"], key=lambda row: int(row["index"]))
+    vectors = [[float(x) for x in row["embedding"]] for row in rows]
+    if len(vectors) != expected:
+        raise ValueError(f"{len(vectors)} embeddings for {expected} inputs")
+    usage = payload.get("usage") or {}
+    return Embeddings(vectors, int(usage.get("prompt_tokens") or usage.get("total_tokens") or 0))
+
+
 class OpenAIProvider:
+    async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
+        payload = await transport.post_json(build_embeddings(request, model))
+        with readable():
+            return parse_embeddings(payload, len(request.inputs))
+
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
         payload = await transport.post_json(
             build(request, model, options, stream=False), transport.Timeouts.for_options(options)

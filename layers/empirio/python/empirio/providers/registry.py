@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from empirio.providers.anthropic import AnthropicProvider
-from empirio.providers.base import Provider
+from empirio.providers.base import Embedder, Provider
 from empirio.providers.local import LocalProvider
 from empirio.providers.openai import OpenAIProvider
 
@@ -12,6 +12,12 @@ PROVIDERS: dict[str, Provider] = {
     "anthropic": AnthropicProvider(),
     "local": LocalProvider(),
 }
+
+
+def embedder_for(name: str) -> Embedder | None:
+    """The provider's embeddings, if it serves them (others are refused before anything is held)."""
+    provider = PROVIDERS.get(name)
+    return provider if isinstance(provider, Embedder) else None
 
 
 def provider_for(name: str) -> Provider:
