@@ -89,13 +89,14 @@ def catalog_for(base: str) -> dict[str, Any]:
             "max_output_tokens": 4_096,
         }
     )
-    for name, upstream_model in (
-        ("test/openai-embed", "text-embedding-3-small"),
-        ("test/openai-embed-fail-500", "fail-500"),
+    for name, provider, upstream_model in (
+        ("test/openai-embed", "openai", "text-embedding-3-small"),
+        ("test/openai-embed-fail-500", "openai", "fail-500"),
+        ("test/bedrock-embed", "bedrock", "amazon.titan-embed-text-v2:0"),
     ):
         models.append(
             {
-                **_model(name, "openai", upstream_model, urls["openai"]),
+                **_model(name, provider, upstream_model, urls[provider]),
                 "endpoints": ["/v1/embeddings"],
                 "modalities": {"input": ["text"], "output": ["embedding"]},
                 "pricing": {"input_per_mtok": "0.02"},

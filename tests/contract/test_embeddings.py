@@ -18,7 +18,7 @@ def _cost(response: Any) -> int:
     return wire_cost(response.usage.model_extra["cost"])
 
 
-@pytest.mark.parametrize("model", ["local/embed", "test/openai-embed"])
+@pytest.mark.parametrize("model", ["local/embed", "test/openai-embed", "test/bedrock-embed"])
 def test_embeddings_through_the_sdk_charge_exactly_what_they_report(gateway: Gateway, model: str) -> None:
     client = gateway.openai()
     before = gateway.balance()
@@ -76,6 +76,24 @@ def test_the_upstream_gets_floats_dimensions_and_the_inputs(gateway: Gateway) ->
         "encoding_format": "float",
         "dimensions": 5,
     }
+
+
+def test_titan_gets_one_invoke_per_input_and_its_dimensions(gateway: Gateway) -> None:
+    response = gateway.openai().embeddings.create(
+        model="test/bedrock-embed", input=["a", "b"], dimensions=256, encoding_format="float"
+    )
+    assert len(response.data) == 2 and len(response.data[0].embedding) == 256
+    assert response.usage.prompt_tokens == 6  # the recorded inputTextTokenCount, summed
+    sent = [r for r in gateway.upstream.requests if r["path"].endswith("/invoke")][-2:]
+    assert sorted(r["body"]["inputText"] for r in sent) == ["a", "b"]
+    assert all(r["body"]["dimensions"] == 256 and r["body"]["normalize"] is True for r in sent)
+    assert all("amazon.titan-embed-text-v2" in r["path"] for r in sent)
+    bad = gateway.client.post(
+        "/v1/embeddings",
+        headers={"Authorization": f"Bearer {gateway.key}"},
+        json={"model": "test/bedrock-embed", "input": "x", "dimensions": 300},
+    )
+    assert bad.status_code == 400 and "256, 512 or 1024" in bad.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(

@@ -97,6 +97,7 @@ class FakeUpstream:
             app.router.add_post("/anthropic/v1/messages", self.anthropic)
             app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
+            app.router.add_post("/bedrock/model/{model_id}/invoke", self.bedrock_invoke)
             self._runner = web.AppRunner(app, access_log=None)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -328,6 +329,27 @@ class FakeUpstream:
         payload = copy.deepcopy(fixture("bedrock_tool.json" if tools else "bedrock_text.json"))
         if not tools and "JSON" in json.dumps(body.get("system", "")):
             payload["output"]["message"]["content"][0]["text"] = JSON_ANSWER
+        return web.json_response(payload)
+
+    async def bedrock_invoke(self, request: web.Request) -> web.Response:
+        """InvokeModel for Titan Text Embeddings V2: the recorded answer, cut to the asked dimensions."""
+        body = await self._record(request)
+        if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
+            return _error(403, "missing SigV4 signature")
+        if request.match_info["model_id"] == "fail-500":
+            return web.json_response(
+                {"message": "internal"}, status=500, headers={"x-amzn-errortype": "InternalServerException"}
+            )
+        if not isinstance(body.get("inputText"), str) or body.get("dimensions") not in (256, 512, 1024):
+            return web.json_response(
+                {"message": "inputText and dimensions (256, 512, 1024) are required"},
+                status=400,
+                headers={"x-amzn-errortype": "ValidationException"},
+            )
+        payload = copy.deepcopy(fixture("bedrock_titan_embed.json"))
+        vector = payload["embedding"]
+        vector = [vector[i % len(vector)] for i in range(body["dimensions"])]
+        payload.update(embedding=vector, embeddingsByType={"float": vector})
         return web.json_response(payload)
 
     async def bedrock_stream(self, request: web.Request) -> web.StreamResponse:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -29,8 +30,9 @@ from empirio.domain.canonical import (
     UsageUpdate,
 )
 from empirio.domain.catalog import CatalogModel
+from empirio.formats.openai_embeddings import EmbeddingRequest
 from empirio.providers import bedrock_runtime
-from empirio.providers.base import Options, UpstreamError, readable
+from empirio.providers.base import Embeddings, Options, UpstreamError, readable
 
 _FINISH: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -194,7 +196,46 @@ class StreamParser:
         return []
 
 
+TITAN_DIMENSIONS = (256, 512, 1024)
+EMBED_CONCURRENCY = 8  # Titan takes one text per call: a batch fans out, this many at a time
+
+
+def titan_body(text: str, dimensions: int | None) -> dict[str, Any]:
+    """Titan Text Embeddings V2's request for one input (its dimensions are 256, 512 or 1024)."""
+    if dimensions is not None and dimensions not in TITAN_DIMENSIONS:
+        raise UpstreamError(400, f"This model's dimensions are 256, 512 or 1024, not {dimensions}.")
+    return {
+        "inputText": text,
+        "dimensions": dimensions or 1024,
+        "normalize": True,
+        "embeddingTypes": ["float"],
+    }
+
+
+def parse_titan(payload: dict[str, Any]) -> tuple[list[float], int]:
+    vector = (payload.get("embeddingsByType") or {}).get("float") or payload["embedding"]
+    return [float(x) for x in vector], int(payload.get("inputTextTokenCount") or 0)
+
+
 class BedrockProvider:
+    async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
+        """Titan V2: one InvokeModel per input (token arrays are refused: Titan takes text)."""
+        if any(not isinstance(i, str) for i in request.inputs):
+            raise UpstreamError(400, f"{model.id} takes text inputs, not token arrays.")
+        bodies = [titan_body(str(i), request.dimensions) for i in request.inputs]
+        gate = asyncio.Semaphore(EMBED_CONCURRENCY)
+
+        async def one(body: dict[str, Any]) -> dict[str, Any]:
+            async with gate:
+                return await bedrock_runtime.invoke_json(
+                    model.region, model.base_url, model.upstream_model, body
+                )
+
+        payloads = await asyncio.gather(*(one(b) for b in bodies))
+        with readable():
+            rows = [parse_titan(p) for p in payloads]
+        return Embeddings([vector for vector, _ in rows], sum(tokens for _, tokens in rows))
+
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
         payload = await bedrock_runtime.converse(
             model.region, model.base_url, build(request, model, options), options.retry

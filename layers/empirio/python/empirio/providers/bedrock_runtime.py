@@ -4,6 +4,7 @@ with its failures mapped like every upstream's (throttling â†’ 429, validation â
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import AsyncIterator
 from functools import lru_cache
@@ -50,6 +51,24 @@ async def converse(
             _client(region, endpoint_url, retry).converse, **kwargs
         )
         return result
+    except (ClientError, BotoCoreError) as error:
+        raise _mapped(error) from None
+
+
+async def invoke_json(
+    region: str, endpoint_url: str | None, model_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """InvokeModel with a JSON body and answer (embeddings, images)."""
+
+    def call() -> dict[str, Any]:
+        response = _client(region, endpoint_url).invoke_model(
+            modelId=model_id, body=json.dumps(body), contentType="application/json", accept="application/json"
+        )
+        parsed: dict[str, Any] = json.loads(response["body"].read())
+        return parsed
+
+    try:
+        return await asyncio.to_thread(call)
     except (ClientError, BotoCoreError) as error:
         raise _mapped(error) from None
 

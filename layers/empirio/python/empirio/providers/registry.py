@@ -16,7 +16,7 @@ PROVIDERS: dict[str, Provider] = {
 
 def embedder_for(name: str) -> Embedder | None:
     """The provider's embeddings, if it serves them (others are refused before anything is held)."""
-    provider = PROVIDERS.get(name)
+    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
     return provider if isinstance(provider, Embedder) else None
 
 
