@@ -22,6 +22,7 @@ from empirio.web.auth import authenticate
 from functions.inference import embeddings
 from functions.inference.estimate import detect_endpoint, estimate
 from functions.inference.formats import FORMATS
+from functions.inference.metered import UnitCall
 from functions.inference.service import (
     Call,
     InferenceService,
@@ -92,25 +93,9 @@ async def messages(request: Request) -> Response:
 
 @router.post("/v1/embeddings")
 async def create_embeddings(request: Request) -> Response:
-    started = time.monotonic()
-    principal = authenticate(request)
-    if not principal.can(Scope.INFERENCE):
-        raise PermissionDeniedError("This API key lacks the 'inference' scope.", code="insufficient_scope")
     raw, body = await _json_body(request)
-    context = get_context()
-    idempotency_key = request.headers.get("idempotency-key")
-    call = embeddings.EmbeddingCall(
-        request=parse_embeddings(body),
-        principal=principal,
-        request_id=getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex}",
-        started=started,
-        fingerprint=fingerprint(raw) if idempotency_key else "",
-        idempotency_key=idempotency_key[:255] if idempotency_key else None,
-        price_version=context.catalog.version,
-        app=App.from_headers(request.headers),
-        max_cost=max_cost_of(request.headers.get("x-max-cost"), body),
-    )
-    return await embeddings.handle(context, call)
+    call = UnitCall.of(request, "/v1/embeddings", raw, body)
+    return await embeddings.handle(get_context(), call, parse_embeddings(body))
 
 
 @router.post("/v1/messages/count_tokens")
