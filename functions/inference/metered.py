@@ -104,14 +104,17 @@ def resolve(
     return model
 
 
-def admitted_as(model: CatalogModel, units: Usage) -> CatalogModel:
+def admitted_as(model: CatalogModel, units: Usage, max_tokens: int = 0) -> CatalogModel:
     """The model as admission sees it: the price of the request's fixed worst-case units (images, audio or video
-    seconds) folded into its per-request price, so the hold covers them; settle charges the real card."""
+    seconds) folded into its per-request price, and its output cap raised to ``max_tokens`` (several images may
+    each take the model's cap), so the hold covers them; settle charges the real card."""
     fixed = price_parts(
         Usage(images=units.images, audio_seconds=units.audio_seconds, video_seconds=units.video_seconds),
         model.pricing,
     )
     extra = sum((fixed.get(unit, 0) for unit in ("images", "audio_seconds", "video_seconds")), Fraction(0))
+    if max_tokens > model.max_output_tokens:
+        model = model.model_copy(update={"max_output_tokens": max_tokens})
     if not extra:
         return model
     per_request = Decimal(model.pricing.per_request or 0) + Decimal(extra.numerator) / Decimal(
@@ -147,7 +150,7 @@ async def run_metered(
             MeterRequest(
                 principal=call.principal,
                 request_id=call.request_id,
-                model=admitted_as(model, units),
+                model=admitted_as(model, units, max_tokens),
                 prompt_tokens=prompt_tokens,
                 max_tokens=max_tokens,
                 idempotency_key=call.idempotency_key,

@@ -18,8 +18,9 @@ from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import InvalidRequestError, PermissionDeniedError
 from empirio.formats import anthropic_messages
 from empirio.formats.openai_embeddings import parse_request as parse_embeddings
+from empirio.formats.openai_images import parse_request as parse_images
 from empirio.web.auth import authenticate
-from functions.inference import embeddings
+from functions.inference import embeddings, images
 from functions.inference.estimate import detect_endpoint, estimate
 from functions.inference.formats import FORMATS
 from functions.inference.metered import UnitCall
@@ -96,6 +97,13 @@ async def create_embeddings(request: Request) -> Response:
     raw, body = await _json_body(request)
     call = UnitCall.of(request, "/v1/embeddings", raw, body)
     return await embeddings.handle(get_context(), call, parse_embeddings(body))
+
+
+@router.post("/v1/images/generations")
+async def create_images(request: Request) -> Response:
+    raw, body = await _json_body(request)
+    call = UnitCall.of(request, "/v1/images/generations", raw, body)
+    return await images.handle(get_context(), call, parse_images(body))
 
 
 @router.post("/v1/messages/count_tokens")

@@ -105,6 +105,29 @@ def catalog_for(base: str) -> dict[str, Any]:
                 "context_window": 8191,
             }
         )
+    for name, upstream_model, pricing, cap in (
+        ("test/openai-image", "gpt-image-1", {"input_per_mtok": "5.00", "output_per_mtok": "40.00"}, 4160),
+        ("test/openai-dalle", "dall-e-3", {"per_image": "0.04"}, 1),
+        ("test/openai-image-fail-500", "fail-500", {"per_image": "0.04"}, 1),
+    ):
+        models.append(
+            {
+                **_model(name, "openai", upstream_model, urls["openai"]),
+                "endpoints": ["/v1/images/generations"],
+                "modalities": {"input": ["text"], "output": ["image"]},
+                "pricing": pricing,
+                "max_output_tokens": cap,
+            }
+        )
+    models.append(
+        {
+            **_model("local/image", "local", "image", None),
+            "endpoints": ["/v1/images/generations"],
+            "modalities": {"input": ["text"], "output": ["image"]},
+            "pricing": {"per_image": "0.01"},
+            "max_output_tokens": 1,
+        }
+    )
     models.append(
         {
             **_model("local/embed", "local", "embed", None),

@@ -94,6 +94,7 @@ class FakeUpstream:
             app = web.Application(client_max_size=32 * 1024 * 1024)
             app.router.add_post("/openai/v1/chat/completions", self.openai)
             app.router.add_post("/openai/v1/embeddings", self.openai_embeddings)
+            app.router.add_post("/openai/v1/images/generations", self.openai_images)
             app.router.add_post("/anthropic/v1/messages", self.anthropic)
             app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
@@ -253,6 +254,27 @@ class FakeUpstream:
         payload["model"] = body["model"]
         tokens = payload["usage"]["prompt_tokens"] * len(batch)
         payload["usage"] = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return web.json_response(payload)
+
+    async def openai_images(self, request: web.Request) -> web.StreamResponse:
+        """GPT-image: the recorded base64 answer and usage, per image; dall-e-*: URLs and no usage."""
+        body = await self._record(request)
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "You didn't provide an API key.")
+        if not body.get("model") or not body.get("prompt"):
+            return _error(400, "'prompt' and 'model' are required.")
+        if (failure := self._failure(body["model"])) is not None:
+            return failure
+        n = int(body.get("n", 1))
+        if str(body["model"]).startswith("dall-e"):
+            rows = [
+                {"url": f"{self.base_url}/files/img-{i}.png", "revised_prompt": body["prompt"]}
+                for i in range(n)
+            ]
+            return web.json_response({"created": 1713833628, "data": rows})
+        payload = copy.deepcopy(fixture("openai_images.json"))
+        payload["data"] = payload["data"] * n
+        payload["usage"] = {k: v * n if isinstance(v, int) else v for k, v in payload["usage"].items()}
         return web.json_response(payload)
 
     # -- Anthropic -------------------------------------------------------------------------------------------

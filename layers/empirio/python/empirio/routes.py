@@ -50,6 +50,7 @@ FAMILIES: tuple[Family, ...] = (
             "POST /v1/messages",
             "POST /v1/messages/count_tokens",
             "POST /v1/embeddings",
+            "POST /v1/images/generations",
             "POST /v1/estimate",
             "HEAD /",
         ),

@@ -12,6 +12,7 @@ from empirio.domain.catalog import CatalogModel
 
 if TYPE_CHECKING:
     from empirio.formats.openai_embeddings import EmbeddingRequest
+    from empirio.formats.openai_images import ImageRequest, Images
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,13 @@ class Embedder(Protocol):
     """A provider that serves ``/v1/embeddings``."""
 
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings: ...
+
+
+@runtime_checkable
+class ImageGenerator(Protocol):
+    """A provider that serves ``/v1/images/generations``."""
+
+    async def generate(self, request: ImageRequest, model: CatalogModel) -> Images: ...
 
 
 @contextmanager

@@ -7,9 +7,11 @@ the last user message are acknowledged after the text ("[image: image/png, 1,234
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import math
 import re
+import struct
 import zlib
 from collections.abc import AsyncIterator
 
@@ -32,6 +34,7 @@ from empirio.domain.canonical import (
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.tokens import count_text, estimate_prompt_tokens
 from empirio.formats.openai_embeddings import EmbeddingRequest
+from empirio.formats.openai_images import GeneratedImage, ImageRequest, Images, dimensions
 from empirio.providers.base import Embeddings, Options
 
 PACE_SECONDS = {"echo": 0.0, "echo-slow": 0.1}  # between streamed words, by upstream model
@@ -99,7 +102,50 @@ def embed(request: EmbeddingRequest) -> Embeddings:
     return Embeddings(vectors, tokens)
 
 
+MAX_LOCAL_SIDE = 2048
+
+
+def png(width: int, height: int, seed: bytes) -> bytes:
+    """A real PNG (RGB, 8 bits): a vertical gradient between two colours taken from ``seed``."""
+    top, bottom = seed[:3], seed[3:6]
+    rows = []
+    for y in range(height):
+        t = y / max(1, height - 1)
+        pixel = bytes(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        rows.append(b"\x00" + pixel * width)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def images(request: ImageRequest) -> Images:
+    """``local/image`` (pure, deterministic): ``n`` PNGs of the requested size (at most 2048 a side), their
+    colours from the prompt; always base64 (as GPT-image models answer)."""
+    width, height = (min(MAX_LOCAL_SIDE, side) for side in dimensions(request.size))
+    out = []
+    for index in range(request.n):
+        seed = hashlib.sha256(f"{index}:{request.prompt}".encode()).digest()
+        out.append(GeneratedImage(b64_json=base64.b64encode(png(width, height, seed)).decode("ascii")))
+    return Images(out)
+
+
 class LocalProvider:
+    async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
+        return images(request)
+
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
         return embed(request)
 

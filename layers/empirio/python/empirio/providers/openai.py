@@ -29,6 +29,7 @@ from empirio.domain.canonical import (
 from empirio.domain.catalog import CatalogModel
 from empirio.formats.common import image_data_url
 from empirio.formats.openai_embeddings import EmbeddingRequest, wire_input
+from empirio.formats.openai_images import GeneratedImage, ImageRequest, Images
 from empirio.providers import transport
 from empirio.providers.base import Embeddings, Options, UpstreamCall, readable
 from empirio.providers.credentials import api_key
@@ -208,7 +209,37 @@ def parse_embeddings(payload: dict[str, Any], expected: int) -> Embeddings:
     return Embeddings(vectors, int(usage.get("prompt_tokens") or usage.get("total_tokens") or 0))
 
 
+def build_images(request: ImageRequest, model: CatalogModel) -> UpstreamCall:
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
+    body: dict[str, Any] = {"model": model.upstream_model, "prompt": request.prompt, "n": request.n}
+    for name in ("size", "quality", "response_format", "output_format", "background", "style", "user"):
+        if getattr(request, name) is not None:
+            body[name] = getattr(request, name)
+    key = api_key(model)
+    return UpstreamCall(f"{base}/images/generations", {"Authorization": f"Bearer {key}"} if key else {}, body)
+
+
+def parse_images(payload: dict[str, Any]) -> Images:
+    images = [
+        GeneratedImage(
+            b64_json=row.get("b64_json"), url=row.get("url"), revised_prompt=row.get("revised_prompt")
+        )
+        for row in payload["data"]
+    ]
+    if any(image.b64_json is None and image.url is None for image in images):
+        raise ValueError("an image without data")
+    usage = payload.get("usage")
+    if not isinstance(usage, dict):
+        return Images(images)
+    return Images(images, int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0), True)
+
+
 class OpenAIProvider:
+    async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
+        payload = await transport.post_json(build_images(request, model))
+        with readable():
+            return parse_images(payload)
+
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
         payload = await transport.post_json(build_embeddings(request, model))
         with readable():

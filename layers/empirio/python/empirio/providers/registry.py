@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from empirio.providers.anthropic import AnthropicProvider
-from empirio.providers.base import Embedder, Provider
+from empirio.providers.base import Embedder, ImageGenerator, Provider
 from empirio.providers.local import LocalProvider
 from empirio.providers.openai import OpenAIProvider
 
@@ -18,6 +18,11 @@ def embedder_for(name: str) -> Embedder | None:
     """The provider's embeddings, if it serves them (others are refused before anything is held)."""
     provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
     return provider if isinstance(provider, Embedder) else None
+
+
+def image_generator_for(name: str) -> ImageGenerator | None:
+    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
+    return provider if isinstance(provider, ImageGenerator) else None
 
 
 def provider_for(name: str) -> Provider:

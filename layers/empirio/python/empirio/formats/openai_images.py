@@ -1,0 +1,126 @@
+"""OpenAI's ``POST /v1/images/generations`` (pure): the request and the ``ImagesResponse``. GPT-image models
+answer base64 only; dall-e style models may answer URLs. ``usage`` (tokens) is present when the upstream reported
+it, with our ``cost``; the charge is also in the ``x-empirio-cost`` header of every answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from empirio.domain.pricing import Cost
+from empirio.errors import InvalidRequestError
+from empirio.formats.common import cost_json
+
+MAX_PROMPT_CHARS = 32_000
+SIZE_RE = re.compile(r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})$")
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    model: str
+    prompt: str
+    n: int = 1
+    size: str | None = None
+    quality: str | None = None
+    response_format: str | None = None  # url | b64_json
+    output_format: str | None = None  # png | jpeg | webp
+    background: str | None = None
+    style: str | None = None
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    b64_json: str | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class Images:
+    """What an image upstream produced: the images and, when it counts them, its tokens."""
+
+    images: list[GeneratedImage]
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reported_usage: bool = False
+
+
+def _choice(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if value not in allowed:
+        raise InvalidRequestError(
+            f"'{name}' must be one of {', '.join(allowed)}.", param=name, code="invalid_value"
+        )
+    return str(value)
+
+
+def parse_request(body: dict[str, Any]) -> ImageRequest:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise InvalidRequestError("'model' is required: a model id such as 'local/image'.", param="model")
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidRequestError("'prompt' is required: a description of the image.", param="prompt")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequestError(
+            f"'prompt' has {len(prompt)} characters; at most {MAX_PROMPT_CHARS}.",
+            param="prompt",
+            code="invalid_value",
+        )
+    n = body.get("n", 1)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10:
+        raise InvalidRequestError("'n' must be an integer from 1 to 10.", param="n", code="invalid_value")
+    size = body.get("size")
+    if size is not None and (not isinstance(size, str) or not SIZE_RE.match(size)):
+        raise InvalidRequestError("'size' must be 'auto' or WIDTHxHEIGHT, e.g. '1024x1024'.", param="size")
+    user = body.get("user")
+    return ImageRequest(
+        model=model,
+        prompt=prompt,
+        n=n,
+        size=size,
+        quality=_choice(body, "quality", ("auto", "low", "medium", "high", "standard", "hd")),
+        response_format=_choice(body, "response_format", ("url", "b64_json")),
+        output_format=_choice(body, "output_format", ("png", "jpeg", "webp")),
+        background=_choice(body, "background", ("auto", "transparent", "opaque")),
+        style=_choice(body, "style", ("vivid", "natural")),
+        user=user if isinstance(user, str) else None,
+    )
+
+
+def dimensions(size: str | None, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:
+    if not size or size == "auto":
+        return default
+    width, height = size.split("x")
+    return int(width), int(height)
+
+
+def render_response(request: ImageRequest, result: Images, *, created: int, cost: Cost) -> dict[str, Any]:
+    data = []
+    for image in result.images:
+        item: dict[str, Any] = {}
+        if image.b64_json is not None:
+            item["b64_json"] = image.b64_json
+        if image.url is not None:
+            item["url"] = image.url
+        if image.revised_prompt is not None:
+            item["revised_prompt"] = image.revised_prompt
+        data.append(item)
+    body: dict[str, Any] = {"created": created, "data": data}
+    for name in ("size", "quality", "output_format", "background"):
+        if getattr(request, name):
+            body[name] = getattr(request, name)
+    usage: dict[str, Any] = {}
+    if result.reported_usage:
+        usage = {
+            "input_tokens": result.input_tokens,
+            "output_tokens": result.output_tokens,
+            "total_tokens": result.input_tokens + result.output_tokens,
+            "input_tokens_details": {"text_tokens": result.input_tokens, "image_tokens": 0},
+        }
+    body["usage"] = {**usage, **cost_json(cost)}
+    return body
