@@ -10,17 +10,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from empirio.context import get_context
 from empirio.domain.attribution import App
 from empirio.domain.keys import Scope
 from empirio.domain.tokens import estimate_prompt_tokens
-from empirio.errors import InvalidRequestError, PermissionDeniedError
+from empirio.errors import InvalidRequestError, PayloadTooLargeError, PermissionDeniedError
 from empirio.formats import anthropic_messages
+from empirio.formats.openai_audio import MAX_UPLOAD_BYTES, parse_speech, parse_transcription
 from empirio.formats.openai_embeddings import parse_request as parse_embeddings
 from empirio.formats.openai_images import parse_request as parse_images
 from empirio.web.auth import authenticate
-from functions.inference import embeddings, images
+from functions.inference import audio, embeddings, images
 from functions.inference.estimate import detect_endpoint, estimate
 from functions.inference.formats import FORMATS
 from functions.inference.metered import UnitCall
@@ -104,6 +106,45 @@ async def create_images(request: Request) -> Response:
     raw, body = await _json_body(request)
     call = UnitCall.of(request, "/v1/images/generations", raw, body)
     return await images.handle(get_context(), call, parse_images(body))
+
+
+@router.post("/v1/audio/speech")
+async def create_speech(request: Request) -> Response:
+    raw, body = await _json_body(request)
+    call = UnitCall.of(request, "/v1/audio/speech", raw, body)
+    return await audio.speech(get_context(), call, parse_speech(body))
+
+
+@router.post("/v1/audio/transcriptions")
+async def create_transcription(request: Request) -> Response:
+    raw = await request.body()
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLargeError(
+            f"The upload is {len(raw)} bytes; transcriptions take at most {MAX_UPLOAD_BYTES} bytes.",
+            param="file",
+        )
+    try:
+        form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
+    except Exception:  # not multipart, or a broken one
+        raise InvalidRequestError(
+            "Send the audio as multipart/form-data with a 'file' part and a 'model' field.", param="file"
+        ) from None
+    try:
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        granularities = [v for v in form.getlist("timestamp_granularities[]") if isinstance(v, str)]
+        upload = form.get("file")
+        file = (
+            (await upload.read(), upload.filename or "", upload.content_type or "")
+            if isinstance(upload, UploadFile)
+            else None
+        )
+    finally:
+        await form.close()
+    parsed = parse_transcription(
+        fields, granularities, file[0] if file else None, file[1] if file else "", file[2] if file else ""
+    )
+    call = UnitCall.of(request, "/v1/audio/transcriptions", raw, fields)
+    return await audio.transcription(get_context(), call, parsed)
 
 
 @router.post("/v1/messages/count_tokens")

@@ -121,6 +121,32 @@ def catalog_for(base: str) -> dict[str, Any]:
         )
     models.append(
         {
+            **_model("test/openai-transcribe", "openai", "whisper-1", urls["openai"]),
+            "endpoints": ["/v1/audio/transcriptions"],
+            "modalities": {"input": ["audio"], "output": ["text"]},
+            "pricing": {"per_audio_second": "0.0001"},
+        }
+    )
+    for name, unit, price, endpoint, modalities in (
+        ("local/speech", "speech", "0.0002", "/v1/audio/speech", {"input": ["text"], "output": ["audio"]}),
+        (
+            "local/transcribe",
+            "transcribe",
+            "0.0001",
+            "/v1/audio/transcriptions",
+            {"input": ["audio"], "output": ["text"]},
+        ),
+    ):
+        models.append(
+            {
+                **_model(name, "local", unit, None),
+                "endpoints": [endpoint],
+                "modalities": modalities,
+                "pricing": {"per_audio_second": price},
+            }
+        )
+    models.append(
+        {
             **_model("local/image", "local", "image", None),
             "endpoints": ["/v1/images/generations"],
             "modalities": {"input": ["text"], "output": ["image"]},

@@ -95,6 +95,7 @@ class FakeUpstream:
             app.router.add_post("/openai/v1/chat/completions", self.openai)
             app.router.add_post("/openai/v1/embeddings", self.openai_embeddings)
             app.router.add_post("/openai/v1/images/generations", self.openai_images)
+            app.router.add_post("/openai/v1/audio/transcriptions", self.openai_transcriptions)
             app.router.add_post("/anthropic/v1/messages", self.anthropic)
             app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
@@ -276,6 +277,31 @@ class FakeUpstream:
         payload["data"] = payload["data"] * n
         payload["usage"] = {k: v * n if isinstance(v, int) else v for k, v in payload["usage"].items()}
         return web.json_response(payload)
+
+    async def openai_transcriptions(self, request: web.Request) -> web.StreamResponse:
+        """A multipart upload, as OpenAI takes it: the recorded verbose_json answer (with usage in seconds)."""
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "You didn't provide an API key.")
+        if not request.content_type.startswith("multipart/form-data"):
+            return _error(400, "Transcriptions take multipart/form-data.")
+        fields: dict[str, Any] = {}
+        form = await request.post()
+        for name, value in form.items():
+            if isinstance(value, web.FileField):
+                content = value.file.read()
+                fields[name] = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "bytes": len(content),
+                }
+            else:
+                fields[name] = str(value)
+        self.requests.append({"path": request.path, "headers": dict(request.headers), "body": fields})
+        if "file" not in fields or not fields.get("model"):
+            return _error(400, "'file' and 'model' are required.")
+        if (failure := self._failure(str(fields["model"]))) is not None:
+            return failure
+        return web.json_response(fixture("openai_transcription_verbose.json"))
 
     # -- Anthropic -------------------------------------------------------------------------------------------
     async def anthropic(self, request: web.Request) -> web.StreamResponse:

@@ -11,17 +11,20 @@ from empirio.domain.canonical import Event, Request, Response
 from empirio.domain.catalog import CatalogModel
 
 if TYPE_CHECKING:
+    from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
     from empirio.formats.openai_embeddings import EmbeddingRequest
     from empirio.formats.openai_images import ImageRequest, Images
 
 
 @dataclass(frozen=True)
 class UpstreamCall:
-    """One HTTP request to an upstream, fully built by a pure adapter."""
+    """One HTTP request to an upstream, fully built by a pure adapter. With ``files`` it is a multipart form
+    (``body`` its text fields; each file ``(field, filename, bytes, content type)``), else a JSON body."""
 
     url: str
     headers: dict[str, str]
     body: dict[str, Any]
+    files: tuple[tuple[str, str, bytes, str], ...] = ()
 
 
 class UpstreamError(Exception):
@@ -74,6 +77,20 @@ class ImageGenerator(Protocol):
     """A provider that serves ``/v1/images/generations``."""
 
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images: ...
+
+
+@runtime_checkable
+class SpeechSynthesizer(Protocol):
+    """A provider that serves ``/v1/audio/speech``."""
+
+    async def speak(self, request: SpeechRequest, model: CatalogModel) -> Speech: ...
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """A provider that serves ``/v1/audio/transcriptions``."""
+
+    async def transcribe(self, request: TranscriptionRequest, model: CatalogModel) -> Transcript: ...
 
 
 @contextmanager

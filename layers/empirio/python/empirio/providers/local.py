@@ -14,7 +14,9 @@ import re
 import struct
 import zlib
 from collections.abc import AsyncIterator
+from fractions import Fraction
 
+from empirio.domain import wav
 from empirio.domain.canonical import (
     Block,
     Event,
@@ -33,9 +35,10 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.tokens import count_text, estimate_prompt_tokens
+from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
 from empirio.formats.openai_embeddings import EmbeddingRequest
 from empirio.formats.openai_images import GeneratedImage, ImageRequest, Images, dimensions
-from empirio.providers.base import Embeddings, Options
+from empirio.providers.base import Embeddings, Options, UpstreamError
 
 PACE_SECONDS = {"echo": 0.0, "echo-slow": 0.1}  # between streamed words, by upstream model
 
@@ -142,7 +145,47 @@ def images(request: ImageRequest) -> Images:
     return Images(out)
 
 
+SECONDS_PER_CHARACTER = Fraction(6, 100)  # about 150 words a minute
+
+
+def speech_seconds(request: SpeechRequest) -> Fraction:
+    """How long ``local/speech`` speaks ``input`` (at least half a second, shorter when faster)."""
+    return max(
+        Fraction(1, 2),
+        SECONDS_PER_CHARACTER * len(request.input) / Fraction(request.speed).limit_denominator(100),
+    )
+
+
+def speak(request: SpeechRequest) -> Speech:
+    """``local/speech`` (pure): a real WAV (or its raw PCM) whose length follows the text, the text in its comment."""
+    if request.response_format not in (None, "wav", "pcm"):
+        raise UpstreamError(400, "local/speech answers wav or pcm; ask for response_format 'wav'.")
+    seconds = speech_seconds(request)
+    audio = wav.build(seconds, request.input, tone_hz=180 + zlib.crc32(request.voice.encode()) % 200)
+    info = wav.read(audio)
+    assert info is not None
+    if request.response_format == "pcm":
+        return Speech(audio[audio.index(b"data") + 8 :], "audio/pcm", info.seconds)
+    return Speech(audio, "audio/wav", info.seconds)
+
+
+def transcribe(request: TranscriptionRequest) -> Transcript:
+    """``local/transcribe`` (pure): reads a WAV's duration and answers with the text local/speech wrote into it
+    (or a description of the audio)."""
+    info = wav.read(request.file)
+    if info is None:
+        raise UpstreamError(400, "local/transcribe reads WAV files (16-bit PCM); send a .wav upload.")
+    text = info.comment or f"({float(info.seconds):.2f} seconds of audio)"
+    return Transcript(text=text, seconds=info.seconds)
+
+
 class LocalProvider:
+    async def speak(self, request: SpeechRequest, model: CatalogModel) -> Speech:
+        return speak(request)
+
+    async def transcribe(self, request: TranscriptionRequest, model: CatalogModel) -> Transcript:
+        return transcribe(request)
+
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
         return images(request)
 

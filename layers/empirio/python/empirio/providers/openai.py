@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+from empirio.domain import wav
 from empirio.domain.canonical import (
     Block,
     Event,
@@ -28,6 +30,7 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.formats.common import image_data_url
+from empirio.formats.openai_audio import Transcript, TranscriptionRequest
 from empirio.formats.openai_embeddings import EmbeddingRequest, wire_input
 from empirio.formats.openai_images import GeneratedImage, ImageRequest, Images
 from empirio.providers import transport
@@ -234,7 +237,46 @@ def parse_images(payload: dict[str, Any]) -> Images:
     return Images(images, int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0), True)
 
 
+def build_transcription(request: TranscriptionRequest, model: CatalogModel) -> UpstreamCall:
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
+    fields: dict[str, Any] = {"model": model.upstream_model, "response_format": "verbose_json"}
+    for name in ("language", "prompt", "temperature"):
+        if getattr(request, name) is not None:
+            fields[name] = getattr(request, name)
+    key = api_key(model)
+    files = (("file", request.filename, request.file, request.content_type),)
+    return UpstreamCall(
+        f"{base}/audio/transcriptions", {"Authorization": f"Bearer {key}"} if key else {}, fields, files
+    )
+
+
+def parse_transcription(payload: dict[str, Any], measured: Fraction | None) -> Transcript:
+    """verbose_json (always asked for, so the duration is known): the upstream's billed seconds, else its
+    duration, else what we measured."""
+    usage = payload.get("usage") or {}
+    if usage.get("type") == "duration" and usage.get("seconds") is not None:
+        seconds = Fraction(str(usage["seconds"]))
+    elif payload.get("duration") is not None:
+        seconds = Fraction(str(payload["duration"]))
+    elif measured is not None:
+        seconds = measured
+    else:
+        raise ValueError("no duration")
+    return Transcript(
+        text=str(payload["text"]),
+        seconds=seconds,
+        language=str(payload.get("language") or "english"),
+        segments=list(payload.get("segments") or []),
+    )
+
+
 class OpenAIProvider:
+    async def transcribe(self, request: TranscriptionRequest, model: CatalogModel) -> Transcript:
+        payload = await transport.post_json(build_transcription(request, model))
+        info = wav.read(request.file)
+        with readable():
+            return parse_transcription(payload, info.seconds if info else None)
+
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
         payload = await transport.post_json(build_images(request, model))
         with readable():

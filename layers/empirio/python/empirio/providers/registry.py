@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from empirio.providers.anthropic import AnthropicProvider
-from empirio.providers.base import Embedder, ImageGenerator, Provider
+from empirio.providers.base import Embedder, ImageGenerator, Provider, SpeechSynthesizer, Transcriber
 from empirio.providers.local import LocalProvider
 from empirio.providers.openai import OpenAIProvider
 
@@ -23,6 +23,16 @@ def embedder_for(name: str) -> Embedder | None:
 def image_generator_for(name: str) -> ImageGenerator | None:
     provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
     return provider if isinstance(provider, ImageGenerator) else None
+
+
+def synthesizer_for(name: str) -> SpeechSynthesizer | None:
+    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
+    return provider if isinstance(provider, SpeechSynthesizer) else None
+
+
+def transcriber_for(name: str) -> Transcriber | None:
+    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
+    return provider if isinstance(provider, Transcriber) else None
 
 
 def provider_for(name: str) -> Provider:

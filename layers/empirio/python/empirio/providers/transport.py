@@ -95,7 +95,17 @@ async def _open(call: UpstreamCall, timeouts: Timeouts) -> aiohttp.ClientRespons
     delay = 0.25
     for attempt in range(timeouts.retries + 1):
         try:
-            response = await _session().post(call.url, json=call.body, headers=call.headers, timeout=timeout)
+            if call.files:
+                form = aiohttp.FormData()
+                for name, value in call.body.items():
+                    form.add_field(name, str(value))
+                for name, filename, content, content_type in call.files:
+                    form.add_field(name, content, filename=filename, content_type=content_type)
+                response = await _session().post(call.url, data=form, headers=call.headers, timeout=timeout)
+            else:
+                response = await _session().post(
+                    call.url, json=call.body, headers=call.headers, timeout=timeout
+                )
         except TimeoutError as exc:
             if attempt == timeouts.retries:
                 raise UpstreamError(504, "The upstream provider timed out.") from exc
