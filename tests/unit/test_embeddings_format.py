@@ -47,3 +47,17 @@ def test_a_single_token_array_is_one_input() -> None:
     assert parse_request({"model": "m", "input": [1, 2, 3]}).inputs == ((1, 2, 3),)
     with pytest.raises(InvalidRequestError):
         parse_request({"model": "m", "input": [True]})
+
+
+def test_the_served_endpoints_table_matches_the_adapters() -> None:
+    from empirio.domain.endpoints import PROVIDERS, SERVED
+    from empirio.providers import registry
+
+    finders = {
+        "/v1/embeddings": registry.embedder_for,
+        "/v1/images/generations": registry.image_generator_for,
+        "/v1/audio/speech": registry.synthesizer_for,
+        "/v1/audio/transcriptions": registry.transcriber_for,
+    }
+    for endpoint, finder in finders.items():
+        assert SERVED[endpoint] == {p for p in PROVIDERS if finder(p) is not None}, endpoint

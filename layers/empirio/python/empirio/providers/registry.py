@@ -41,3 +41,4 @@ def provider_for(name: str) -> Provider:
 
         PROVIDERS["bedrock"] = BedrockProvider()
     return PROVIDERS[name]
+

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from empirio.domain.catalog import Catalog, CatalogModel
+from empirio.domain.endpoints import serves
 from empirio.errors import NotFoundError
+
+
+def served_endpoints(model: CatalogModel) -> list[str]:
+    """The model's endpoints this gateway serves (what the catalog names and an adapter of ours speaks)."""
+    return [endpoint for endpoint in model.endpoints if serves(model.provider, endpoint)]
 
 
 def model_view(model: CatalogModel) -> dict[str, Any]:
@@ -22,7 +28,7 @@ def model_view(model: CatalogModel) -> dict[str, Any]:
         "max_output_tokens": model.max_output_tokens,
         "modalities": {"input": list(model.modalities.input), "output": list(model.modalities.output)},
         "supported_parameters": list(model.supported_parameters),
-        "endpoints": list(model.endpoints),
+        "endpoints": served_endpoints(model),
         "aliases": list(model.aliases),
     }
 
@@ -30,8 +36,14 @@ def model_view(model: CatalogModel) -> dict[str, Any]:
 def list_models(
     catalog: Catalog, modality: str | None, provider: str | None, endpoint: str | None
 ) -> dict[str, Any]:
+    """The models that work: filtered as asked, each listed with the endpoints it can be called on, and none
+    that no endpoint of ours can serve yet."""
     models = catalog.filter(modality=modality, provider=provider, endpoint=endpoint)
-    return {"object": "list", "data": [model_view(m) for m in models]}
+    views = [model_view(m) for m in models]
+    return {
+        "object": "list",
+        "data": [v for v in views if v["endpoints"] and (endpoint is None or endpoint in v["endpoints"])],
+    }
 
 
 def get_model(catalog: Catalog, model_id: str) -> dict[str, Any]:
