@@ -66,13 +66,17 @@ async def speech(context: Context, call: UnitCall, request: SpeechRequest) -> Re
         units=Usage(audio_seconds=speech_worst_seconds(request)),
         produce=produce,
         usage_of=lambda result: Usage(
-            audio_seconds=result.seconds, input_tokens=result.input_tokens, output_tokens=result.output_tokens
+            audio_seconds=result.seconds or Fraction(0) if not token_priced else Fraction(0),
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
         ),
         render=lambda result, cost: Rendered(
-            result.audio, result.media_type, {"x-empirio-audio-seconds": f"{float(result.seconds):.3f}"}
+            result.audio,
+            result.media_type,
+            {"x-empirio-audio-seconds": f"{float(result.seconds):.3f}"} if result.seconds is not None else {},
         ),
         record=lambda result: {
-            "audio_ms": _ms(result.seconds) if result else 0,
+            "audio_ms": _ms(result.seconds) if result and result.seconds is not None else 0,
             "characters": len(request.input),
         },
     )

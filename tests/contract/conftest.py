@@ -121,6 +121,15 @@ def catalog_for(base: str) -> dict[str, Any]:
         )
     models.append(
         {
+            **_model("test/openai-tts", "openai", "gpt-4o-mini-tts", urls["openai"]),
+            "endpoints": ["/v1/audio/speech"],
+            "modalities": {"input": ["text"], "output": ["audio"]},
+            "pricing": {"input_per_mtok": "0.60", "output_per_mtok": "12.00"},
+            "max_output_tokens": 2000,
+        }
+    )
+    models.append(
+        {
             **_model("test/openai-transcribe", "openai", "whisper-1", urls["openai"]),
             "endpoints": ["/v1/audio/transcriptions"],
             "modalities": {"input": ["audio"], "output": ["text"]},

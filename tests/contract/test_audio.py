@@ -48,6 +48,22 @@ def test_speech_is_a_real_wav_whose_length_follows_the_text_and_is_billed_by_the
     assert gateway.balance() == before - spent
 
 
+def test_openai_speech_is_asked_as_events_and_charged_its_reported_tokens(gateway: Gateway) -> None:
+    before = gateway.balance()
+    raw = gateway.openai().audio.speech.with_raw_response.create(
+        model="test/openai-tts", voice="coral", input="Today is a wonderful day.", instructions="cheerful"
+    )
+    assert raw.content.startswith(b"ID3") and raw.headers["content-type"] == "audio/mpeg"
+    expected = math.ceil(Fraction(14 * 60 + 101 * 1200, 100))  # micro-USD: tokens x USD per million, exact
+    assert round(float(raw.headers["x-empirio-cost"]) * 1_000_000) == expected == before - gateway.balance()
+    sent = gateway.upstream.last("/audio/speech")["body"]
+    assert (
+        sent["stream_format"] == "sse"
+        and sent["response_format"] == "mp3"
+        and sent["instructions"] == "cheerful"
+    )
+
+
 def test_a_speech_to_transcription_round_trip_bills_the_wav_seconds_on_both_legs(gateway: Gateway) -> None:
     before = gateway.balance()
     audio, spoken = speak(gateway)

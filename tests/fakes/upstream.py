@@ -96,6 +96,7 @@ class FakeUpstream:
             app.router.add_post("/openai/v1/embeddings", self.openai_embeddings)
             app.router.add_post("/openai/v1/images/generations", self.openai_images)
             app.router.add_post("/openai/v1/audio/transcriptions", self.openai_transcriptions)
+            app.router.add_post("/openai/v1/audio/speech", self.openai_speech)
             app.router.add_post("/anthropic/v1/messages", self.anthropic)
             app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
@@ -277,6 +278,21 @@ class FakeUpstream:
         payload["data"] = payload["data"] * n
         payload["usage"] = {k: v * n if isinstance(v, int) else v for k, v in payload["usage"].items()}
         return web.json_response(payload)
+
+    async def openai_speech(self, request: web.Request) -> web.StreamResponse:
+        """stream_format "sse": the recorded audio deltas and the done event with usage."""
+        body = await self._record(request)
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "You didn't provide an API key.")
+        if not body.get("input") or not body.get("voice") or not body.get("model"):
+            return _error(400, "'model', 'input' and 'voice' are required.")
+        if body.get("stream_format") != "sse":
+            return _error(400, "the gateway asks for sse, which carries usage")
+        if (failure := self._failure(body["model"])) is not None:
+            return failure
+        return await self._stream(
+            request, [m.encode() for m in sse_messages(fixture("openai_speech.sse"))], body["model"]
+        )
 
     async def openai_transcriptions(self, request: web.Request) -> web.StreamResponse:
         """A multipart upload, as OpenAI takes it: the recorded verbose_json answer (with usage in seconds)."""

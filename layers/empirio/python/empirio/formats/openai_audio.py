@@ -40,7 +40,7 @@ class SpeechRequest:
 class Speech:
     audio: bytes
     media_type: str
-    seconds: Fraction  # of audio produced (measured, or as the upstream reported)
+    seconds: Fraction | None  # of audio produced, when we can measure it (WAV, PCM)
     input_tokens: int = 0
     output_tokens: int = 0
 

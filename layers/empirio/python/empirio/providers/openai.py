@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -30,11 +31,17 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.formats.common import image_data_url
-from empirio.formats.openai_audio import Transcript, TranscriptionRequest
+from empirio.formats.openai_audio import (
+    SPEECH_FORMATS,
+    Speech,
+    SpeechRequest,
+    Transcript,
+    TranscriptionRequest,
+)
 from empirio.formats.openai_embeddings import EmbeddingRequest, wire_input
 from empirio.formats.openai_images import GeneratedImage, ImageRequest, Images
 from empirio.providers import transport
-from empirio.providers.base import Embeddings, Options, UpstreamCall, readable
+from empirio.providers.base import Embeddings, Options, UpstreamCall, UpstreamError, readable
 from empirio.providers.credentials import api_key
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -270,7 +277,48 @@ def parse_transcription(payload: dict[str, Any], measured: Fraction | None) -> T
     )
 
 
+def build_speech(request: SpeechRequest, model: CatalogModel) -> UpstreamCall:
+    """``POST /audio/speech`` as server-sent events: the only form whose answer reports usage."""
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
+    body: dict[str, Any] = {
+        "model": model.upstream_model,
+        "input": request.input,
+        "voice": request.voice,
+        "response_format": request.response_format or "mp3",
+        "speed": request.speed,
+        "stream_format": "sse",
+    }
+    if request.instructions:
+        body["instructions"] = request.instructions
+    key = api_key(model)
+    return UpstreamCall(f"{base}/audio/speech", {"Authorization": f"Bearer {key}"} if key else {}, body)
+
+
 class OpenAIProvider:
+    async def speak(self, request: SpeechRequest, model: CatalogModel) -> Speech:
+        """The audio deltas joined (the client gets bytes, as from a plain call) and the done event's usage."""
+        chunks: list[bytes] = []
+        usage: dict[str, Any] | None = None
+        async for _, data in transport.stream_sse(build_speech(request, model)):
+            with readable():
+                event = json.loads(data)
+                if event.get("type") == "speech.audio.delta":
+                    chunks.append(base64.b64decode(event["audio"]))
+                elif event.get("type") == "speech.audio.done":
+                    usage = event.get("usage") or {}
+        if usage is None:
+            raise UpstreamError(502, "The upstream provider ended the speech before it was done.")
+        audio = b"".join(chunks)
+        fmt = request.response_format or "mp3"
+        info = wav.read(audio) if fmt == "wav" else None
+        return Speech(
+            audio,
+            SPEECH_FORMATS[fmt],
+            info.seconds if info else None,
+            int(usage.get("input_tokens") or 0),
+            int(usage.get("output_tokens") or 0),
+        )
+
     async def transcribe(self, request: TranscriptionRequest, model: CatalogModel) -> Transcript:
         payload = await transport.post_json(build_transcription(request, model))
         info = wav.read(request.file)

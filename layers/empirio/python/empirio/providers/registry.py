@@ -41,4 +41,3 @@ def provider_for(name: str) -> Provider:
 
         PROVIDERS["bedrock"] = BedrockProvider()
     return PROVIDERS[name]
-
