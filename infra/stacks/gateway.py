@@ -69,6 +69,7 @@ TABLE_ACCESS: dict[str, dict[str, str]] = {
     },
     "balance_watch": {"accounts": "write", "ledger": "write"},
 }
+BINARY_MEDIA_TYPES = ["multipart/form-data", "audio/*", "image/*", "application/octet-stream"]
 # Families and jobs that talk to Stripe (its secret key and webhook secret, from Secrets Manager).
 STRIPE_USERS = ("billing", "balance_watch")
 
@@ -102,6 +103,9 @@ class GatewayStack(Stack):
             "Api",
             rest_api_name=f"empirio-{stage}",
             cloud_watch_role=True,
+            # Uploads (multipart audio and images) and audio answers pass through as bytes, not text: API
+            # Gateway base64-encodes them for the function (the adapters decode), so a WAV arrives intact.
+            binary_media_types=BINARY_MEDIA_TYPES,
             deploy_options=apigw.StageOptions(
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(

@@ -329,3 +329,8 @@ def test_only_the_functions_that_talk_to_stripe_carry_the_payments_layer(templat
         if any(payments in str(layer) for layer in f["Properties"].get("Layers", []))
     )
     assert with_payments == ["functions.balance_watch.handler.handler", "functions.billing.handler.handler"]
+
+
+def test_uploads_and_audio_pass_through_api_gateway_as_binary(template: dict[str, Any]) -> None:
+    (api,) = resources(template, "AWS::ApiGateway::RestApi").values()
+    assert set(api["Properties"]["BinaryMediaTypes"]) >= {"multipart/form-data", "audio/*", "image/*"}
