@@ -9,11 +9,11 @@ from fastapi.responses import Response
 
 from empirio.context import Context
 from empirio.domain.pricing import Usage
-from empirio.formats.openai_images import ImageRequest, Images, render_response
+from empirio.formats.openai_images import ImageEditRequest, ImageRequest, Images, render_response
 from empirio.providers.registry import image_generator_for
 from functions.inference.metered import UnitCall, json_body, resolve, run_metered
 
-ENDPOINT = "/v1/images/generations"
+MAX_TOKENS_PER_INPUT_IMAGE = 8_192  # GPT-image counts an input image in the hundreds to a few thousand tokens
 
 
 def usage_of(result: Images) -> Usage:
@@ -22,20 +22,27 @@ def usage_of(result: Images) -> Usage:
     )
 
 
-async def handle(context: Context, call: UnitCall, request: ImageRequest) -> Response:
-    model = resolve(context, request.model, ENDPOINT, lambda m: image_generator_for(m.provider) is not None)
+async def handle(
+    context: Context, call: UnitCall, request: ImageRequest, edit: ImageEditRequest | None = None
+) -> Response:
+    """A generation, or (with ``edit``) an edit of uploaded images: the same worst case and charge."""
+    model = resolve(
+        context, request.model, call.endpoint, lambda m: image_generator_for(m.provider) is not None
+    )
     generator = image_generator_for(model.provider)
     assert generator is not None  # resolve() checked
     token_priced = model.pricing.output_per_mtok is not None
+    image_tokens = MAX_TOKENS_PER_INPUT_IMAGE * len(edit.images) if edit else 0
 
     async def produce() -> Images:
-        return await generator.generate(request, model)
+        return await (generator.edit(edit, model) if edit else generator.generate(request, model))
 
     return await run_metered(
         context,
         call,
         model,
-        prompt_tokens=len(request.prompt.encode("utf-8")),  # a tokenizer never makes more tokens than bytes
+        # a tokenizer never makes more tokens than bytes; an image to edit at most MAX_TOKENS_PER_INPUT_IMAGE
+        prompt_tokens=len(request.prompt.encode("utf-8")) + (image_tokens if token_priced else 0),
         max_tokens=request.n * model.max_output_tokens if token_priced else 0,
         units=Usage(images=request.n),
         produce=produce,

@@ -20,6 +20,8 @@ from empirio.errors import InvalidRequestError, PayloadTooLargeError, Permission
 from empirio.formats import anthropic_messages
 from empirio.formats.openai_audio import MAX_UPLOAD_BYTES, parse_speech, parse_transcription
 from empirio.formats.openai_embeddings import parse_request as parse_embeddings
+from empirio.formats.openai_images import Upload
+from empirio.formats.openai_images import parse_edit as parse_image_edit
 from empirio.formats.openai_images import parse_request as parse_images
 from empirio.web.auth import authenticate
 from functions.inference import audio, embeddings, images
@@ -117,34 +119,61 @@ async def create_speech(request: Request) -> Response:
 
 @router.post("/v1/audio/transcriptions")
 async def create_transcription(request: Request) -> Response:
+    raw, fields, lists, files = await _multipart(request)
+    upload = files.get("file", [None])[0]
+    parsed = parse_transcription(
+        fields,
+        lists.get("timestamp_granularities[]", []),
+        upload.content if upload else None,
+        upload.filename if upload else "",
+        upload.content_type if upload else "",
+    )
+    call = UnitCall.of(request, "/v1/audio/transcriptions", raw, fields)
+    return await audio.transcription(get_context(), call, parsed)
+
+
+@router.post("/v1/images/edits")
+async def edit_images(request: Request) -> Response:
+    raw, fields, _, files = await _multipart(request)
+    edit = parse_image_edit(
+        fields, [*files.get("image", []), *files.get("image[]", [])], files.get("mask", [None])[0]
+    )
+    call = UnitCall.of(request, "/v1/images/edits", raw, fields)
+    return await images.handle(get_context(), call, edit.base, edit)
+
+
+async def _multipart(
+    request: Request,
+) -> tuple[bytes, dict[str, str], dict[str, list[str]], dict[str, list[Upload]]]:
+    """A multipart upload: the raw body (for idempotency), its text fields (last value, and every value of each),
+    and its files by field name. Larger than the endpoints take: 413 before anything else."""
     raw = await request.body()
     if len(raw) > MAX_UPLOAD_BYTES:
         raise PayloadTooLargeError(
-            f"The upload is {len(raw)} bytes; transcriptions take at most {MAX_UPLOAD_BYTES} bytes.",
-            param="file",
+            f"The upload is {len(raw)} bytes; at most {MAX_UPLOAD_BYTES}.", param="file"
         )
     try:
         form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
     except Exception:  # not multipart, or a broken one
         raise InvalidRequestError(
-            "Send the audio as multipart/form-data with a 'file' part and a 'model' field.", param="file"
+            "Send the request as multipart/form-data: the file parts and the text fields.", param="file"
         ) from None
+    fields: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    files: dict[str, list[Upload]] = {}
     try:
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        granularities = [v for v in form.getlist("timestamp_granularities[]") if isinstance(v, str)]
-        upload = form.get("file")
-        file = (
-            (await upload.read(), upload.filename or "", upload.content_type or "")
-            if isinstance(upload, UploadFile)
-            else None
-        )
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                files.setdefault(name, []).append(
+                    Upload(value.filename or name, content, value.content_type or "application/octet-stream")
+                )
+            else:
+                fields[name] = value
+                lists.setdefault(name, []).append(value)
     finally:
         await form.close()
-    parsed = parse_transcription(
-        fields, granularities, file[0] if file else None, file[1] if file else "", file[2] if file else ""
-    )
-    call = UnitCall.of(request, "/v1/audio/transcriptions", raw, fields)
-    return await audio.transcription(get_context(), call, parsed)
+    return raw, fields, lists, files
 
 
 @router.post("/v1/messages/count_tokens")

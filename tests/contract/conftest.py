@@ -113,8 +113,8 @@ def catalog_for(base: str) -> dict[str, Any]:
         models.append(
             {
                 **_model(name, "openai", upstream_model, urls["openai"]),
-                "endpoints": ["/v1/images/generations"],
-                "modalities": {"input": ["text"], "output": ["image"]},
+                "endpoints": ["/v1/images/generations", "/v1/images/edits"],
+                "modalities": {"input": ["text", "image"], "output": ["image"]},
                 "pricing": pricing,
                 "max_output_tokens": cap,
             }
@@ -157,8 +157,8 @@ def catalog_for(base: str) -> dict[str, Any]:
     models.append(
         {
             **_model("local/image", "local", "image", None),
-            "endpoints": ["/v1/images/generations"],
-            "modalities": {"input": ["text"], "output": ["image"]},
+            "endpoints": ["/v1/images/generations", "/v1/images/edits"],
+            "modalities": {"input": ["text", "image"], "output": ["image"]},
             "pricing": {"per_image": "0.01"},
             "max_output_tokens": 1,
         }

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from empirio.domain import wav
+from empirio.providers.local import png
 
 BODIES: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5},
@@ -37,6 +38,14 @@ def test_one_model_of_every_listed_endpoint_answers(client: Any, operator: Any) 
             clip = wav.build(Fraction(1), "one second")
             response = client.post(
                 endpoint, headers=headers, data={"model": model}, files={"file": ("a.wav", clip, "audio/wav")}
+            )
+        elif endpoint == "/v1/images/edits":
+            image = png(4, 4, b"\x01\x02\x03\x04\x05\x06")
+            response = client.post(
+                endpoint,
+                headers=headers,
+                data={"model": model, "prompt": "brighter", "size": "16x16"},
+                files={"image": ("a.png", image, "image/png")},
             )
         else:
             response = client.post(endpoint, headers=headers, json={"model": model, **BODIES[endpoint]})

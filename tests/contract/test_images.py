@@ -114,3 +114,42 @@ def test_bad_image_requests_get_openai_errors(
     )
     assert response.status_code == status, response.text
     assert response.json()["error"]["param"] == param
+
+
+def test_edits_take_the_uploaded_images_and_are_charged_like_generations(gateway: Gateway) -> None:
+    from empirio.providers.local import png
+
+    source = png(8, 8, b"\x10\x20\x30\x40\x50\x60")
+    client = gateway.openai()
+    before = gateway.balance()
+    raw = client.images.with_raw_response.edit(
+        model="local/image", image=("in.png", source, "image/png"), prompt="make it blue", n=2, size="16x16"
+    )
+    edited = raw.parse()
+    assert len(edited.data) == 2 and png_size(base64.b64decode(edited.data[0].b64_json or "")) == (16, 16)
+    assert _cost_header(raw) == 20_000 == before - gateway.balance()
+    other = client.images.edit(
+        model="local/image", image=("in.png", source + b"x", "image/png"), prompt="make it blue"
+    )
+    assert other.data[0].b64_json != edited.data[0].b64_json  # the upload is part of the result
+
+    upstream = client.images.with_raw_response.edit(
+        model="test/openai-image",
+        image=[("a.png", source, "image/png"), ("b.png", source, "image/png")],
+        mask=("mask.png", source, "image/png"),
+        prompt="combine them",
+    )
+    assert upstream.parse().usage.input_tokens == 50  # type: ignore[union-attr]
+    sent = gateway.upstream.last("/images/edits")["body"]
+    assert sent["image[]"]["filename"] in {"a.png", "b.png"} and sent["mask"]["filename"] == "mask.png"
+    assert sent["model"] == "gpt-image-1" and sent["prompt"] == "combine them"
+
+
+def test_an_edit_without_an_image_is_a_400(gateway: Gateway) -> None:
+    response = gateway.client.post(
+        "/v1/images/edits",
+        headers={"Authorization": f"Bearer {gateway.key}"},
+        data={"model": "local/image", "prompt": "x"},
+        files={"other": ("x.txt", b"x", "text/plain")},
+    )
+    assert response.status_code == 400 and response.json()["error"]["param"] == "image"

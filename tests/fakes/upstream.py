@@ -97,6 +97,7 @@ class FakeUpstream:
             app.router.add_post("/openai/v1/images/generations", self.openai_images)
             app.router.add_post("/openai/v1/audio/transcriptions", self.openai_transcriptions)
             app.router.add_post("/openai/v1/audio/speech", self.openai_speech)
+            app.router.add_post("/openai/v1/images/edits", self.openai_image_edits)
             app.router.add_post("/anthropic/v1/messages", self.anthropic)
             app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
@@ -294,12 +295,12 @@ class FakeUpstream:
             request, [m.encode() for m in sse_messages(fixture("openai_speech.sse"))], body["model"]
         )
 
-    async def openai_transcriptions(self, request: web.Request) -> web.StreamResponse:
-        """A multipart upload, as OpenAI takes it: the recorded verbose_json answer (with usage in seconds)."""
+    async def _multipart(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """A multipart upload recorded as its fields, each file as {filename, content_type, bytes}."""
         if not request.headers.get("authorization", "").startswith("Bearer "):
             return _error(401, "You didn't provide an API key.")
         if not request.content_type.startswith("multipart/form-data"):
-            return _error(400, "Transcriptions take multipart/form-data.")
+            return _error(400, "This endpoint takes multipart/form-data.")
         fields: dict[str, Any] = {}
         form = await request.post()
         for name, value in form.items():
@@ -313,6 +314,25 @@ class FakeUpstream:
             else:
                 fields[name] = str(value)
         self.requests.append({"path": request.path, "headers": dict(request.headers), "body": fields})
+        return fields
+
+    async def openai_image_edits(self, request: web.Request) -> web.StreamResponse:
+        fields = await self._multipart(request)
+        if isinstance(fields, web.Response):
+            return fields
+        if not any(name.startswith("image") for name in fields) or not fields.get("prompt"):
+            return _error(400, "'image' and 'prompt' are required.")
+        payload = copy.deepcopy(fixture("openai_images.json"))
+        n = int(fields.get("n", 1))
+        payload["data"] = payload["data"] * n
+        payload["usage"] = {k: v * n if isinstance(v, int) else v for k, v in payload["usage"].items()}
+        return web.json_response(payload)
+
+    async def openai_transcriptions(self, request: web.Request) -> web.StreamResponse:
+        """A multipart upload, as OpenAI takes it: the recorded verbose_json answer (with usage in seconds)."""
+        fields = await self._multipart(request)
+        if isinstance(fields, web.Response):
+            return fields
         if "file" not in fields or not fields.get("model"):
             return _error(400, "'file' and 'model' are required.")
         if (failure := self._failure(str(fields["model"]))) is not None:

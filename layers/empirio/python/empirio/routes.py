@@ -51,6 +51,7 @@ FAMILIES: tuple[Family, ...] = (
             "POST /v1/messages/count_tokens",
             "POST /v1/embeddings",
             "POST /v1/images/generations",
+            "POST /v1/images/edits",
             "POST /v1/audio/speech",
             "POST /v1/audio/transcriptions",
             "POST /v1/estimate",

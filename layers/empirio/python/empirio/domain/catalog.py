@@ -27,6 +27,7 @@ KNOWN_ENDPOINTS = frozenset(
         "/v1/messages",
         "/v1/embeddings",
         "/v1/images/generations",
+        "/v1/images/edits",
         "/v1/audio/transcriptions",
         "/v1/audio/speech",
         "/v1/videos",

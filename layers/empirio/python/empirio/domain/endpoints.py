@@ -11,6 +11,7 @@ SERVED: dict[str, frozenset[str]] = {
     **{endpoint: frozenset(PROVIDERS) for endpoint in CHAT_ENDPOINTS},
     "/v1/embeddings": frozenset({"openai", "bedrock", "local"}),
     "/v1/images/generations": frozenset({"openai", "local"}),
+    "/v1/images/edits": frozenset({"openai", "local"}),
     "/v1/audio/speech": frozenset({"openai", "local"}),
     "/v1/audio/transcriptions": frozenset({"openai", "local"}),
 }

@@ -31,6 +31,24 @@ class ImageRequest:
 
 
 @dataclass(frozen=True)
+class Upload:
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class ImageEditRequest:
+    """``POST /v1/images/edits``: the generation's fields, the images to edit (``image`` or repeated ``image[]``,
+    at most 16) and an optional ``mask``."""
+
+    base: ImageRequest
+    images: tuple[Upload, ...]
+    mask: Upload | None = None
+    input_fidelity: str | None = None
+
+
+@dataclass(frozen=True)
 class GeneratedImage:
     b64_json: str | None = None
     url: str | None = None
@@ -47,7 +65,7 @@ class Images:
     reported_usage: bool = False
 
 
-def _choice(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
+def _choice(body: dict[str, Any] | dict[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
     value = body.get(name)
     if value is None:
         return None
@@ -90,6 +108,30 @@ def parse_request(body: dict[str, Any]) -> ImageRequest:
         style=_choice(body, "style", ("vivid", "natural")),
         user=user if isinstance(user, str) else None,
     )
+
+
+def parse_edit(fields: dict[str, str], images: list[Upload], mask: Upload | None) -> ImageEditRequest:
+    """The multipart form: its text fields (numbers arrive as text) and its files."""
+    body: dict[str, object] = dict(fields)
+    if "n" in fields:
+        try:
+            body["n"] = int(fields["n"])
+        except ValueError:
+            raise InvalidRequestError(
+                "'n' must be an integer from 1 to 10.", param="n", code="invalid_value"
+            ) from None
+    if not images:
+        raise InvalidRequestError("'image' is required: the image to edit (multipart upload).", param="image")
+    if len(images) > 16:
+        raise InvalidRequestError(
+            "At most 16 images can be edited at once.", param="image", code="invalid_value"
+        )
+    if any(not image.content for image in images):
+        raise InvalidRequestError("An uploaded image is empty.", param="image", code="invalid_value")
+    fidelity = _choice(fields, "input_fidelity", ("high", "low"))
+    for name in ("input_fidelity",):
+        body.pop(name, None)
+    return ImageEditRequest(parse_request(body), tuple(images), mask, fidelity)
 
 
 def dimensions(size: str | None, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from empirio.domain.catalog import CatalogModel
 if TYPE_CHECKING:
     from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
     from empirio.formats.openai_embeddings import EmbeddingRequest
-    from empirio.formats.openai_images import ImageRequest, Images
+    from empirio.formats.openai_images import ImageEditRequest, ImageRequest, Images
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,11 @@ class Embedder(Protocol):
 
 @runtime_checkable
 class ImageGenerator(Protocol):
-    """A provider that serves ``/v1/images/generations``."""
+    """A provider that serves ``/v1/images/generations`` and ``/v1/images/edits``."""
 
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images: ...
+
+    async def edit(self, request: ImageEditRequest, model: CatalogModel) -> Images: ...
 
 
 @runtime_checkable

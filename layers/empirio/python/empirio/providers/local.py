@@ -37,7 +37,7 @@ from empirio.domain.catalog import CatalogModel
 from empirio.domain.tokens import count_text, estimate_prompt_tokens
 from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
 from empirio.formats.openai_embeddings import EmbeddingRequest
-from empirio.formats.openai_images import GeneratedImage, ImageRequest, Images, dimensions
+from empirio.formats.openai_images import GeneratedImage, ImageEditRequest, ImageRequest, Images, dimensions
 from empirio.providers.base import Embeddings, Options, UpstreamError
 
 PACE_SECONDS = {"echo": 0.0, "echo-slow": 0.1}  # between streamed words, by upstream model
@@ -134,13 +134,13 @@ def png(width: int, height: int, seed: bytes) -> bytes:
     )
 
 
-def images(request: ImageRequest) -> Images:
+def images(request: ImageRequest, source: bytes = b"") -> Images:
     """``local/image`` (pure, deterministic): ``n`` PNGs of the requested size (at most 2048 a side), their
-    colours from the prompt; always base64 (as GPT-image models answer)."""
+    colours from the prompt (and, for an edit, the images edited); always base64 (as GPT-image models answer)."""
     width, height = (min(MAX_LOCAL_SIDE, side) for side in dimensions(request.size))
     out = []
     for index in range(request.n):
-        seed = hashlib.sha256(f"{index}:{request.prompt}".encode()).digest()
+        seed = hashlib.sha256(f"{index}:{request.prompt}".encode() + source).digest()
         out.append(GeneratedImage(b64_json=base64.b64encode(png(width, height, seed)).decode("ascii")))
     return Images(out)
 
@@ -188,6 +188,10 @@ class LocalProvider:
 
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
         return images(request)
+
+    async def edit(self, request: ImageEditRequest, model: CatalogModel) -> Images:
+        source = hashlib.sha256(b"".join(i.content for i in request.images)).digest()
+        return images(request.base, source)
 
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
         return embed(request)

@@ -39,7 +39,7 @@ from empirio.formats.openai_audio import (
     TranscriptionRequest,
 )
 from empirio.formats.openai_embeddings import EmbeddingRequest, wire_input
-from empirio.formats.openai_images import GeneratedImage, ImageRequest, Images
+from empirio.formats.openai_images import GeneratedImage, ImageEditRequest, ImageRequest, Images
 from empirio.providers import transport
 from empirio.providers.base import Embeddings, Options, UpstreamCall, UpstreamError, readable
 from empirio.providers.credentials import api_key
@@ -229,6 +229,21 @@ def build_images(request: ImageRequest, model: CatalogModel) -> UpstreamCall:
     return UpstreamCall(f"{base}/images/generations", {"Authorization": f"Bearer {key}"} if key else {}, body)
 
 
+def build_image_edit(request: ImageEditRequest, model: CatalogModel) -> UpstreamCall:
+    """``POST /images/edits``, multipart: the fields of a generation, ``image`` (or ``image[]`` for several) and
+    ``mask``."""
+    generation = build_images(request.base, model)
+    fields = dict(generation.body)
+    if request.input_fidelity:
+        fields["input_fidelity"] = request.input_fidelity
+    name = "image" if len(request.images) == 1 else "image[]"
+    files = tuple((name, i.filename, i.content, i.content_type) for i in request.images)
+    if request.mask is not None:
+        files += (("mask", request.mask.filename, request.mask.content, request.mask.content_type),)
+    url = generation.url.removesuffix("/generations") + "/edits"
+    return UpstreamCall(url, generation.headers, fields, files)
+
+
 def parse_images(payload: dict[str, Any]) -> Images:
     images = [
         GeneratedImage(
@@ -327,6 +342,11 @@ class OpenAIProvider:
 
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
         payload = await transport.post_json(build_images(request, model))
+        with readable():
+            return parse_images(payload)
+
+    async def edit(self, request: ImageEditRequest, model: CatalogModel) -> Images:
+        payload = await transport.post_json(build_image_edit(request, model))
         with readable():
             return parse_images(payload)
 
