@@ -188,3 +188,13 @@ def test_bad_speech_requests(gateway: Gateway, body: dict[str, Any], param: str)
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["param"] == param
+
+
+def test_usage_reports_audio_seconds_and_images(gateway: Gateway) -> None:
+    speak(gateway)  # 2.64 s
+    gateway.openai().images.generate(model="local/image", prompt="x", n=3, size="16x16")
+    rows = gateway.client.get(
+        "/v1/usage", params={"group_by": "model"}, headers={"Authorization": f"Bearer {gateway.key}"}
+    ).json()["data"]
+    by_model = {row["model"]: row for row in rows}
+    assert by_model["local/speech"]["audio_seconds"] == 2.64 and by_model["local/image"]["images"] == 3

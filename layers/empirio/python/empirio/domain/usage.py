@@ -31,6 +31,8 @@ TOTAL_FIELDS = (
     "reasoning_tokens",
     "cost",
 )
+# Units of the endpoints that are not chat, packed after the histograms (cells packed before them read as 0).
+UNIT_FIELDS = ("images", "audio_ms", "video_ms")
 
 
 def hour_of(timestamp: int) -> int:
@@ -58,13 +60,16 @@ class Totals:
     cached_input_tokens: int = 0
     reasoning_tokens: int = 0
     cost: int = 0  # micro-USD charged
+    images: int = 0
+    audio_ms: int = 0  # audio produced or transcribed, milliseconds
+    video_ms: int = 0
     last_at: int = 0  # epoch seconds of the group's latest request (0: none)
     latency: Histogram = field(default_factory=Histogram)  # total latency, ms
     ttft: Histogram = field(default_factory=Histogram)  # time to first token of streamed requests, ms
 
     def add_record(self, record: dict[str, Any]) -> None:
         self.requests += 1
-        for name in TOTAL_FIELDS[1:]:
+        for name in (*TOTAL_FIELDS[1:], *UNIT_FIELDS):
             setattr(self, name, getattr(self, name) + int(record.get(name) or 0))
         self.last_at = max(self.last_at, int(record.get("created_at") or 0))
         if record.get("latency_ms") is not None:
@@ -73,7 +78,7 @@ class Totals:
             self.ttft.add_value(int(record["ttft_ms"]))
 
     def add(self, other: Totals) -> None:
-        for name in TOTAL_FIELDS:
+        for name in (*TOTAL_FIELDS, *UNIT_FIELDS):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.last_at = max(self.last_at, other.last_at)
         self.latency.add(other.latency)
@@ -81,7 +86,7 @@ class Totals:
 
     def as_dict(self) -> dict[str, int]:
         """The summed fields (what the usage API shows)."""
-        return {name: getattr(self, name) for name in TOTAL_FIELDS}
+        return {name: getattr(self, name) for name in (*TOTAL_FIELDS, *UNIT_FIELDS)}
 
     def pack(self) -> list[Any]:
         return [
@@ -89,6 +94,7 @@ class Totals:
             self.last_at,
             self.latency.pack(),
             self.ttft.pack(),
+            *(getattr(self, f) for f in UNIT_FIELDS),
         ]
 
     @classmethod
@@ -99,6 +105,8 @@ class Totals:
             setattr(totals, name, int(value))
         rest = values[len(TOTAL_FIELDS) :]
         totals.last_at = int(rest[0])
+        for name, value in zip(UNIT_FIELDS, rest[3:], strict=False):
+            setattr(totals, name, int(value))
         if latency:
             totals.latency, totals.ttft = Histogram.unpack(rest[1]), Histogram.unpack(rest[2])
         return totals

@@ -118,7 +118,9 @@ def _labels(group_by: tuple[str, ...]) -> list[str]:
 
 def _view(totals: Totals, latency: bool = False) -> dict[str, Any]:
     view: dict[str, Any] = {
-        **totals.as_dict(),
+        **{k: v for k, v in totals.as_dict().items() if k not in ("audio_ms", "video_ms")},
+        "audio_seconds": totals.audio_ms / 1000,
+        "video_seconds": totals.video_ms / 1000,
         "cost": format_usd(totals.cost),
         "last_at": totals.last_at or None,
     }
