@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from empirio.context import Context
 from empirio.domain.accounts import Principal
 from empirio.domain.attribution import App
-from empirio.domain.canonical import Event, Image, Request, TokenUsage, ToolResult
+from empirio.domain.canonical import Audio, Document, Event, Image, Request, TokenUsage, ToolResult
 from empirio.domain.canonical import Response as CanonicalResponse
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.fallbacks import Attempt, envelope, falls_back, incompatibility
@@ -145,18 +145,25 @@ def _resolve(context: Context, name: str, param: str) -> CatalogModel:
     return model
 
 
+INPUT_MODALITY = {Image: "image", Document: "document", Audio: "audio"}
+
+
 def _check_inputs(model: CatalogModel, request: Request) -> None:
-    has_image = any(
-        isinstance(b, Image) or (isinstance(b, ToolResult) and any(isinstance(x, Image) for x in b.content))
-        for m in request.messages
-        for b in m.content
-    )
-    if has_image and "image" not in model.modalities.input:
-        raise InvalidRequestError(
-            f"The model '{model.id}' does not accept image input.",
-            param="messages",
-            code="unsupported_modality",
-        )
+    """Every image, document and audio part needs the model's input modality: a 400 names the first part
+    that does not fit."""
+    for i, message in enumerate(request.messages):
+        for j, block in enumerate(message.content):
+            inner = block.content if isinstance(block, ToolResult) else (block,)
+            for part in inner:
+                modality = INPUT_MODALITY.get(type(part))
+                if modality and modality not in model.modalities.input:
+                    raise InvalidRequestError(
+                        f"The model '{model.id}' does not accept {modality} input (messages[{i}].content[{j}] is "
+                        f"{'an' if modality[0] in 'aeiou' else 'a'} {modality}); its inputs are "
+                        f"{', '.join(model.modalities.input)}.",
+                        param=f"messages[{i}].content[{j}]",
+                        code="unsupported_modality",
+                    )
 
 
 def upstream_error(error: UpstreamError) -> ApiError:

@@ -38,7 +38,7 @@ def _model(model_id: str, provider: str, upstream_model: str, base_url: str | No
         "context_window": 200_000,
         "max_output_tokens": 8_192,
         "region": "us-east-1",
-        "modalities": {"input": ["text", "image"], "output": ["text"]},
+        "modalities": {"input": ["text", "image", "document"], "output": ["text"]},
         "supported_parameters": [
             "max_tokens",
             "temperature",
@@ -186,6 +186,7 @@ def catalog_for(base: str) -> dict[str, Any]:
         }
     )
     models[0]["aliases"] = ["gpt-5-codex"]  # what Codex CLI asks for
+    models[0]["modalities"] = {"input": ["text", "image", "document", "audio"], "output": ["text"]}
     models[1]["aliases"] = ["claude-sonnet-4-5-20250929"]  # what Claude Code asks for
     return {"models": models}
 

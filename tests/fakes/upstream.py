@@ -375,6 +375,14 @@ class FakeUpstream:
         model = request.match_info["model_id"]
         if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
             return body, _error(403, "missing SigV4 signature")
+        for message in body.get("messages") or []:
+            blocks = message.get("content") or []
+            if any("document" in b for b in blocks) and not any("text" in b for b in blocks):
+                return body, web.json_response(
+                    {"message": "A conversation must have a text block beside a document."},
+                    status=400,
+                    headers={"x-amzn-errortype": "ValidationException"},
+                )
         if not body.get("messages") or not (body.get("inferenceConfig") or {}).get("maxTokens"):
             return body, web.json_response(
                 {"message": "messages and inferenceConfig.maxTokens are required"},

@@ -31,6 +31,25 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A document (a PDF) as inline base64 ``data``."""
+
+    data: str
+    media_type: str = "application/pdf"
+    filename: str | None = None
+    type: Literal["document"] = "document"
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Audio as inline base64 ``data`` in ``format`` (wav, mp3, ...)."""
+
+    data: str
+    format: str = "wav"
+    type: Literal["audio"] = "audio"
+
+
+@dataclass(frozen=True)
 class ToolCall:
     id: str
     name: str
@@ -61,7 +80,7 @@ class Thinking:
     type: Literal["thinking"] = "thinking"
 
 
-Block = Text | Image | ToolCall | ToolResult | Thinking
+Block = Text | Image | Document | Audio | ToolCall | ToolResult | Thinking
 
 
 @dataclass(frozen=True)

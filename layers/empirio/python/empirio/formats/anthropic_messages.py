@@ -12,6 +12,7 @@ from typing import Any
 
 from empirio.domain.canonical import (
     Block,
+    Document,
     Event,
     Finish,
     Image,
@@ -80,6 +81,16 @@ def _blocks(value: Any, param: str) -> tuple[Block, ...]:
             blocks.append(Text(require(raw, "text", str, f"{p}.")))
         elif kind == "image":
             blocks.append(_image(require(raw, "source", dict, f"{p}."), f"{p}.source"))
+        elif kind == "document":
+            source = require(raw, "source", dict, f"{p}.")
+            if source.get("type") != "base64" or source.get("media_type") != "application/pdf":
+                raise InvalidRequestError(
+                    f"'{p}.source' must be a base64 PDF (type 'base64', media_type 'application/pdf').",
+                    param=f"{p}.source",
+                    code="invalid_value",
+                )
+            title = raw.get("title") if isinstance(raw.get("title"), str) else None
+            blocks.append(Document(data=require(source, "data", str, f"{p}.source."), filename=title))
         elif kind == "tool_use":
             blocks.append(
                 ToolCall(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
-from empirio.domain.canonical import Image
+from empirio.domain.canonical import Document, Image
 from empirio.domain.money import MICROS_PER_USD
 from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
@@ -135,6 +136,26 @@ def image_from_url(url: str, param: str) -> Image:
     if not url.startswith(("http://", "https://")):
         raise InvalidRequestError(f"Invalid image URL in '{param}'.", param=param, code="invalid_value")
     return Image(url=url)
+
+
+def document_from_data_url(value: str, param: str, filename: str | None) -> Document:
+    """A ``data:application/pdf;base64,...`` URL as a document (only PDFs, inline)."""
+    match = re.match(r"^data:([\w.+-]+/[\w.+-]+);base64,(.+)$", value, re.DOTALL)
+    if not match:
+        raise InvalidRequestError(
+            f"'{param}' must be a base64 data URL, e.g. 'data:application/pdf;base64,...'.",
+            param=param,
+            code="invalid_value",
+        )
+    if match.group(1) != "application/pdf":
+        raise InvalidRequestError(
+            f"'{param}': only PDF documents are accepted.", param=param, code="invalid_value"
+        )
+    return Document(data=match.group(2), media_type="application/pdf", filename=filename)
+
+
+def document_data_url(document: Document) -> str:
+    return f"data:{document.media_type};base64,{document.data}"
 
 
 def image_data_url(image: Image) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from empirio.domain.canonical import (
+    Audio,
     Block,
     Event,
     Finish,
@@ -34,6 +35,7 @@ from empirio.errors import InvalidRequestError
 from empirio.formats.common import (
     check,
     cost_json,
+    document_from_data_url,
     image_from_url,
     models,
     number,
@@ -67,7 +69,23 @@ def _content(value: Any, param: str) -> tuple[Block, ...]:
             blocks.append(image_from_url(check(url, f"{p}.image_url.url", str), f"{p}.image_url.url"))
         elif kind == "refusal":
             blocks.append(Text(part.get("refusal") or ""))
-        # input_audio and file parts have no canonical form yet: dropped rather than refused.
+        elif kind == "file":
+            file = check(part.get("file"), f"{p}.file", dict)
+            if not isinstance(file.get("file_data"), str):
+                raise InvalidRequestError(
+                    f"'{p}.file.file_data' is required: files are sent inline (file ids need OpenAI's Files API).",
+                    param=f"{p}.file.file_data",
+                )
+            name = file.get("filename") if isinstance(file.get("filename"), str) else None
+            blocks.append(document_from_data_url(file["file_data"], f"{p}.file.file_data", name))
+        elif kind == "input_audio":
+            sound = check(part.get("input_audio"), f"{p}.input_audio", dict)
+            blocks.append(
+                Audio(
+                    data=require(sound, "data", str, f"{p}.input_audio."),
+                    format=require(sound, "format", str, f"{p}.input_audio."),
+                )
+            )
     return tuple(blocks)
 
 

@@ -38,6 +38,7 @@ from empirio.errors import InvalidRequestError
 from empirio.formats.common import (
     check,
     cost_json,
+    document_from_data_url,
     image_from_url,
     models,
     number,
@@ -66,6 +67,14 @@ def _parts(value: Any, param: str) -> tuple[Block, ...]:
             blocks.append(image_from_url(part["image_url"], f"{p}.image_url"))
         elif kind == "refusal":
             blocks.append(Text(part.get("refusal") or ""))
+        elif kind == "input_file":
+            if not isinstance(part.get("file_data"), str):
+                raise InvalidRequestError(
+                    f"'{p}.file_data' is required: files are sent inline (file ids and URLs are not fetched).",
+                    param=f"{p}.file_data",
+                )
+            name = part.get("filename") if isinstance(part.get("filename"), str) else None
+            blocks.append(document_from_data_url(part["file_data"], f"{p}.file_data", name))
     return tuple(blocks)
 
 

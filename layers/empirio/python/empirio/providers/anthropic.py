@@ -13,6 +13,7 @@ from typing import Any
 
 from empirio.domain.canonical import (
     Block,
+    Document,
     Event,
     Finish,
     FinishReason,
@@ -63,6 +64,14 @@ def _blocks(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
             out.append({"type": "text", "text": b.text})
         elif isinstance(b, Image):
             out.append(_image(b))
+        elif isinstance(b, Document):
+            document: dict[str, Any] = {
+                "type": "document",
+                "source": {"type": "base64", "media_type": b.media_type, "data": b.data},
+            }
+            if b.filename:
+                document["title"] = b.filename
+            out.append(document)
         elif isinstance(b, ToolCall):
             arguments = b.arguments_object()
             out.append({"type": "tool_use", "id": b.id, "name": b.name, "input": arguments})

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from empirio.domain.canonical import (
     Block,
+    Document,
     Event,
     Finish,
     FinishReason,
@@ -51,13 +53,28 @@ def _image(image: Image) -> dict[str, Any]:
     return {"image": {"format": fmt, "source": {"bytes": base64.b64decode(image.data)}}}
 
 
+def _document(document: Document, index: int) -> dict[str, Any]:
+    """Converse's document block: its name may hold only letters, digits, spaces, hyphens, parentheses and
+    brackets (no consecutive spaces), so the filename is cleaned; the bytes go raw (boto3 encodes them)."""
+    stem = (document.filename or f"document {index + 1}").rsplit(".", 1)[0]
+    name = (
+        re.sub(r"\s+", " ", re.sub(r"[^A-Za-z0-9()\[\] -]", "-", stem)).strip()[:100]
+        or f"document {index + 1}"
+    )
+    return {"document": {"format": "pdf", "name": name, "source": {"bytes": base64.b64decode(document.data)}}}
+
+
 def _content(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    documents = 0
     for b in blocks:
         if isinstance(b, Text) and b.text:
             out.append({"text": b.text})
         elif isinstance(b, Image):
             out.append(_image(b))
+        elif isinstance(b, Document):
+            out.append(_document(b, documents))
+            documents += 1
         elif isinstance(b, ToolCall):
             arguments = b.arguments_object()
             out.append({"toolUse": {"toolUseId": b.id, "name": b.name, "input": arguments}})
@@ -72,6 +89,8 @@ def _content(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
                     }
                 }
             )
+    if documents and not any("text" in block for block in out):
+        out.append({"text": "See the attached document."})  # Converse requires text beside a document
     return out
 
 

@@ -19,6 +19,7 @@ from fractions import Fraction
 from empirio.domain import wav
 from empirio.domain.canonical import (
     Block,
+    Document,
     Event,
     Finish,
     Image,
@@ -53,6 +54,11 @@ def _image_note(image: Image) -> str:
 def _echo(request: Request) -> str:
     for m in reversed(request.messages):
         images = [_image_note(b) for b in m.content if isinstance(b, Image)]
+        images += [
+            f"[document: {b.filename or b.media_type}, {len(b.data) * 3 // 4:,} bytes]"
+            for b in m.content
+            if isinstance(b, Document)
+        ]
         if m.role == "user" and (m.text() or images):
             return " ".join([m.text(), *images]).strip()
         if m.role == "tool":

@@ -11,7 +11,9 @@ from typing import Any
 
 from empirio.domain import wav
 from empirio.domain.canonical import (
+    Audio,
     Block,
+    Document,
     Event,
     Finish,
     FinishReason,
@@ -30,7 +32,7 @@ from empirio.domain.canonical import (
     UsageUpdate,
 )
 from empirio.domain.catalog import CatalogModel
-from empirio.formats.common import image_data_url
+from empirio.formats.common import document_data_url, image_data_url
 from empirio.formats.openai_audio import (
     SPEECH_FORMATS,
     Speech,
@@ -63,6 +65,11 @@ def _content(blocks: tuple[Block, ...]) -> str | list[dict[str, Any]]:
             parts.append({"type": "text", "text": b.text})
         elif isinstance(b, Image):
             parts.append({"type": "image_url", "image_url": {"url": image_data_url(b)}})
+        elif isinstance(b, Document):
+            name = b.filename or "document.pdf"
+            parts.append({"type": "file", "file": {"filename": name, "file_data": document_data_url(b)}})
+        elif isinstance(b, Audio):
+            parts.append({"type": "input_audio", "input_audio": {"data": b.data, "format": b.format}})
     return parts
 
 
@@ -78,7 +85,9 @@ def _messages(request: Request) -> list[dict[str, Any]]:
             continue
         entry: dict[str, Any] = {
             "role": m.role,
-            "content": _content(tuple(b for b in m.content if isinstance(b, Text | Image))),
+            "content": _content(
+                tuple(b for b in m.content if isinstance(b, Text | Image | Document | Audio))
+            ),
         }
         calls = [b for b in m.content if isinstance(b, ToolCall)]
         if calls:
