@@ -149,7 +149,13 @@ def run(host: str, port: int) -> int:
     app = compose_app()
     if os.environ.get("EMPIRIO_DEV_MEMORY"):
         trace_memory(app)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if os.environ.get("EMPIRIO_DEV_METRICS"):  # the metric JSON and uvicorn's access log, as before
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return 0
+    from empirio_cli.devlog import RequestLines
+
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    uvicorn.run(RequestLines(app), host=host, port=port, log_level="info", access_log=False)
     return 0
 
 

@@ -42,12 +42,16 @@ def dev_server() -> Iterator[dict[str, Any]]:
             break
     # Keep draining the server's output so its access log can never fill the pipe and block it.
     outbox: list[str] = []
-    drain = threading.Thread(
-        target=lambda: [outbox.append(line) for line in process.stdout if line.startswith("outbox:")],  # type: ignore[union-attr]
-        daemon=True,
-    )
+    lines: list[str] = []
+
+    def keep(line: str) -> None:
+        (outbox if line.startswith("outbox:") else lines).append(line)
+        del lines[:-500]  # the last lines the terminal shows
+
+    drain = threading.Thread(target=lambda: [keep(line) for line in process.stdout], daemon=True)  # type: ignore[union-attr]
     drain.start()
     printed["outbox"] = outbox  # type: ignore[assignment]
+    printed["lines"] = lines  # type: ignore[assignment]
     try:
         yield printed
     finally:

@@ -97,3 +97,20 @@ def test_the_printed_demo_person_signs_in_to_the_demo_account(dev_server: dict[s
             f"{origin}/v1/account", headers={"Authorization": f"Bearer {dev_server['API key']}"}
         )
         assert demo_key.json()["id"] == browser.get("/v1/account").json()["id"]
+
+
+def test_the_terminal_shows_one_short_line_per_request(dev_server: dict[str, Any]) -> None:
+    sdk = openai.OpenAI(base_url=dev_server["base URL"], api_key=dev_server["API key"], max_retries=0)
+    usage = sdk.chat.completions.create(
+        model="local/echo",
+        max_tokens=50,
+        messages=[{"role": "user", "content": "a terminal line for this one"}],
+    ).usage
+    assert usage is not None
+    tokens = rf"{usage.prompt_tokens}\+{usage.completion_tokens} tok"
+    pattern = re.compile(rf"POST /v1/chat/completions  200  local/echo  {tokens}  \$0\.\d+  \d+ ms")
+    deadline = time.monotonic() + 10
+    while not any(pattern.search(line) for line in dev_server["lines"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert any(pattern.search(line) for line in dev_server["lines"]), dev_server["lines"][-5:]
+    assert not any('"_aws"' in line for line in dev_server["lines"])  # no metric JSON (EMPIRIO_DEV_METRICS=1)

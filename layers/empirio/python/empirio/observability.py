@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -59,8 +60,14 @@ def emit_metrics(service: str, values: dict[str, tuple[float, str]], dimensions:
     metrics.flush_metrics()
 
 
+# Called with each settled request's usage record (the dev server prints one line per request from it).
+REQUEST_LISTENERS: list[Callable[[dict[str, Any]], None]] = []
+
+
 def request_metrics(record: dict[str, Any]) -> None:
     """Requests, tokens, cost, latency and errors of one inference request, by model and provider."""
+    for listener in REQUEST_LISTENERS:
+        listener(record)
     values = {
         "Requests": (1, "Count"),
         "InputTokens": (record.get("input_tokens", 0), "Count"),
