@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from empirio.context import Context, get_context
 from empirio.domain.accounts import Principal
 from empirio.domain.attribution import App
-from empirio.domain.catalog import CatalogModel
+from empirio.domain.catalog import CatalogModel, check_not_retired
 from empirio.domain.keys import Scope
 from empirio.domain.ledger import settle_amounts
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
@@ -95,6 +95,7 @@ def resolve(
             param="model",
             code="model_not_found",
         )
+    check_not_retired(model, context.clock())
     if not model.serves(endpoint) or not served(model):
         raise InvalidRequestError(
             f"The model '{model.id}' does not serve {endpoint}; it serves {', '.join(model.endpoints)}.",

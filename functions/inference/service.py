@@ -20,7 +20,7 @@ from empirio.domain.accounts import Principal
 from empirio.domain.attribution import App
 from empirio.domain.canonical import Audio, Document, Event, Image, Request, TokenUsage, ToolResult
 from empirio.domain.canonical import Response as CanonicalResponse
-from empirio.domain.catalog import CatalogModel
+from empirio.domain.catalog import CatalogModel, check_not_retired
 from empirio.domain.fallbacks import Attempt, envelope, falls_back, incompatibility
 from empirio.domain.ledger import settle_amounts
 from empirio.domain.money import InvalidAmountError, parse_usd
@@ -142,6 +142,7 @@ def _resolve(context: Context, name: str, param: str) -> CatalogModel:
             param=param,
             code="model_not_found",
         )
+    check_not_retired(model, context.clock())
     return model
 
 

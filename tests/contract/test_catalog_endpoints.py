@@ -66,3 +66,30 @@ def test_the_filters_list_only_models_that_work(client: Any, operator: Any) -> N
     assert images and all(m["endpoints"] for m in images)
     videos = client.get("/v1/models", params={"endpoint": "/v1/videos"}, headers=headers).json()["data"]
     assert videos == []  # not served yet: not listed
+
+
+def test_a_retired_model_answers_410_naming_its_replacement_and_is_not_listed(
+    client: Any, operator: Any
+) -> None:
+    account = operator.create_account("retired", "1.00")
+    headers = {"Authorization": f"Bearer {operator.create_key(account['id'])}"}
+    response = client.post(
+        "/v1/images/generations", headers=headers, json={"model": "openai/gpt-image-1", "prompt": "a fox"}
+    )
+    assert response.status_code == 410
+    error = response.json()["error"]
+    assert error["code"] == "model_retired" and "openai/gpt-image-2.6-sunburst" in error["message"]
+    listed = {m["id"]: m for m in client.get("/v1/models", headers=headers).json()["data"]}
+    assert "openai/gpt-image-1" not in listed
+    assert listed["openai/whisper-1"]["retires_on"] == "2027-02-26"  # announced, still served
+    assert listed["openai/whisper-1"]["replacement"] == "openai/gpt-transcribe"
+    messages = client.post(
+        "/v1/messages",
+        headers=headers,
+        json={
+            "model": "openai/gpt-image-1",
+            "max_tokens": 5,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+    )
+    assert messages.status_code == 410 and messages.json()["type"] == "error"

@@ -48,6 +48,12 @@ class NotFoundError(ApiError):
     code = "not_found"
 
 
+class GoneError(ApiError):
+    status = 410
+    type = "invalid_request_error"
+    code = "model_retired"
+
+
 class ConflictError(ApiError):
     status = 409
     type = "invalid_request_error"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from empirio.errors import GoneError
 
 Provider = Literal["openai", "anthropic", "bedrock", "local"]
 Modality = Literal["text", "image", "audio", "video", "document", "embedding"]
@@ -90,6 +93,9 @@ class CatalogModel(BaseModel):
     endpoints: tuple[str, ...] = Field(min_length=1)
     aliases: tuple[str, ...] = ()
     created: int = 0
+    # The provider's retirement (shutdown) date, when it has one or announced one, and what replaces the model.
+    retires_on: date | None = None
+    replacement: str | None = None
 
     @field_validator("endpoints")
     @classmethod
@@ -113,6 +119,20 @@ class CatalogModel(BaseModel):
 
     def serves(self, endpoint: str) -> bool:
         return endpoint in self.endpoints
+
+    def retired(self, today: date) -> bool:
+        return self.retires_on is not None and self.retires_on <= today
+
+
+def check_not_retired(model: CatalogModel, now: float) -> None:
+    """A retired model answers 410, naming its replacement."""
+    today = datetime.fromtimestamp(now, UTC).date()
+    if model.retired(today):
+        instead = f" Use '{model.replacement}' instead." if model.replacement else ""
+        raise GoneError(
+            f"The model '{model.id}' was retired by its provider on {model.retires_on}.{instead}",
+            param="model",
+        )
 
 
 class Catalog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from empirio.domain.catalog import Catalog, CatalogModel
@@ -30,15 +31,26 @@ def model_view(model: CatalogModel) -> dict[str, Any]:
         "supported_parameters": list(model.supported_parameters),
         "endpoints": served_endpoints(model),
         "aliases": list(model.aliases),
+        "retires_on": model.retires_on.isoformat() if model.retires_on else None,
+        "replacement": model.replacement,
     }
 
 
 def list_models(
-    catalog: Catalog, modality: str | None, provider: str | None, endpoint: str | None
+    catalog: Catalog,
+    modality: str | None,
+    provider: str | None,
+    endpoint: str | None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """The models that work: filtered as asked, each listed with the endpoints it can be called on, and none
-    that no endpoint of ours can serve yet."""
-    models = catalog.filter(modality=modality, provider=provider, endpoint=endpoint)
+    that no endpoint of ours can serve yet or that its provider has retired (those answer 410 when called)."""
+    today = today or datetime.now(UTC).date()
+    models = [
+        m
+        for m in catalog.filter(modality=modality, provider=provider, endpoint=endpoint)
+        if not m.retired(today)
+    ]
     views = [model_view(m) for m in models]
     return {
         "object": "list",

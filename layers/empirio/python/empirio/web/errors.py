@@ -20,6 +20,7 @@ _ANTHROPIC_TYPES = {
     402: "billing_error",
     403: "permission_error",
     404: "not_found_error",
+    410: "not_found_error",
     409: "invalid_request_error",
     413: "request_too_large",
     414: "invalid_request_error",
