@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from empirio.context import Context
 from empirio.domain import wav
-from empirio.domain.pricing import Usage
+from empirio.domain.pricing import Cost, Usage
 from empirio.formats.openai_audio import (
     Speech,
     SpeechRequest,
@@ -19,7 +19,7 @@ from empirio.formats.openai_audio import (
     TranscriptionRequest,
     render_transcript,
 )
-from empirio.providers.registry import synthesizer_for, transcriber_for
+from empirio.providers.base import SpeechSynthesizer, Transcriber
 from functions.inference.metered import Rendered, UnitCall, resolve, run_metered
 
 SPEECH = "/v1/audio/speech"
@@ -49,9 +49,7 @@ def upload_seconds(request: TranscriptionRequest) -> Fraction:
 
 
 async def speech(context: Context, call: UnitCall, request: SpeechRequest) -> Response:
-    model = resolve(context, request.model, SPEECH, lambda m: synthesizer_for(m.provider) is not None)
-    synthesizer = synthesizer_for(model.provider)
-    assert synthesizer is not None  # resolve() checked
+    model, synthesizer = resolve(context, request.model, SPEECH, SpeechSynthesizer)
 
     async def produce() -> Speech:
         return await synthesizer.speak(request, model)
@@ -83,15 +81,13 @@ async def speech(context: Context, call: UnitCall, request: SpeechRequest) -> Re
 
 
 async def transcription(context: Context, call: UnitCall, request: TranscriptionRequest) -> Response:
-    model = resolve(context, request.model, TRANSCRIPTIONS, lambda m: transcriber_for(m.provider) is not None)
-    transcriber = transcriber_for(model.provider)
-    assert transcriber is not None  # resolve() checked
+    model, transcriber = resolve(context, request.model, TRANSCRIPTIONS, Transcriber)
 
     async def produce() -> Transcript:
         return await transcriber.transcribe(request, model)
 
-    def render(result: Transcript, cost: object) -> Rendered:
-        body, media_type = render_transcript(request, result, cost)  # type: ignore[arg-type]
+    def render(result: Transcript, cost: Cost) -> Rendered:
+        body, media_type = render_transcript(request, result, cost)
         return Rendered(body.encode("utf-8"), media_type)
 
     return await run_metered(

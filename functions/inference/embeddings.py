@@ -7,17 +7,14 @@ from fastapi.responses import Response
 from empirio.context import Context
 from empirio.domain.pricing import Usage
 from empirio.formats.openai_embeddings import EmbeddingRequest, render_response, worst_case_tokens
-from empirio.providers.base import Embeddings
-from empirio.providers.registry import embedder_for
+from empirio.providers.base import Embedder, Embeddings
 from functions.inference.metered import UnitCall, json_body, resolve, run_metered
 
 ENDPOINT = "/v1/embeddings"
 
 
 async def handle(context: Context, call: UnitCall, request: EmbeddingRequest) -> Response:
-    model = resolve(context, request.model, ENDPOINT, lambda m: embedder_for(m.provider) is not None)
-    embedder = embedder_for(model.provider)
-    assert embedder is not None  # resolve() checked
+    model, embedder = resolve(context, request.model, ENDPOINT, Embedder)
 
     async def produce() -> Embeddings:
         return await embedder.embed(request, model)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from empirio.context import Context
 from empirio.domain.pricing import Usage
 from empirio.formats.openai_images import ImageEditRequest, ImageRequest, Images, render_response
-from empirio.providers.registry import image_generator_for
+from empirio.providers.base import ImageGenerator
 from functions.inference.metered import UnitCall, json_body, resolve, run_metered
 
 MAX_TOKENS_PER_INPUT_IMAGE = 8_192  # GPT-image counts an input image in the hundreds to a few thousand tokens
@@ -26,11 +26,7 @@ async def handle(
     context: Context, call: UnitCall, request: ImageRequest, edit: ImageEditRequest | None = None
 ) -> Response:
     """A generation, or (with ``edit``) an edit of uploaded images: the same worst case and charge."""
-    model = resolve(
-        context, request.model, call.endpoint, lambda m: image_generator_for(m.provider) is not None
-    )
-    generator = image_generator_for(model.provider)
-    assert generator is not None  # resolve() checked
+    model, generator = resolve(context, request.model, call.endpoint, ImageGenerator)
     token_priced = model.pricing.output_per_mtok is not None
     image_tokens = MAX_TOKENS_PER_INPUT_IMAGE * len(edit.images) if edit else 0
 

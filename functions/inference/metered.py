@@ -21,6 +21,7 @@ from empirio.context import Context, get_context
 from empirio.domain.accounts import Principal
 from empirio.domain.attribution import App
 from empirio.domain.catalog import CatalogModel, check_not_retired
+from empirio.domain.endpoints import serves
 from empirio.domain.keys import Scope
 from empirio.domain.ledger import settle_amounts
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
@@ -29,6 +30,7 @@ from empirio.formats import openai_chat
 from empirio.metering import IdempotentReplay, MeterRequest
 from empirio.providers import credentials
 from empirio.providers.base import UpstreamError
+from empirio.providers.registry import capability
 from empirio.web.auth import authenticate
 from functions.inference.service import (
     MAX_STORED_RESPONSE,
@@ -40,6 +42,7 @@ from functions.inference.service import (
 )
 
 T = TypeVar("T")
+A = TypeVar("A")  # a provider adapter's capability (providers.base protocols)
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,9 @@ class UnitCall:
         )
 
 
-def resolve(
-    context: Context, model_id: str, endpoint: str, served: Callable[[CatalogModel], bool]
-) -> CatalogModel:
-    """The catalog model for ``endpoint`` (404 when unknown; 400 when it serves something else)."""
+def resolve(context: Context, model_id: str, endpoint: str, kind: type[A]) -> tuple[CatalogModel, A]:
+    """The catalog model for ``endpoint`` and its provider's adapter of ``kind`` (404 when unknown, 410 when
+    retired, 400 when it serves something else: the rule GET /v1/models lists by)."""
     model = context.catalog.get(model_id)
     if model is None:
         raise NotFoundError(
@@ -96,13 +98,14 @@ def resolve(
             code="model_not_found",
         )
     check_not_retired(model, context.clock())
-    if not model.serves(endpoint) or not served(model):
+    adapter = capability(model.provider, kind)
+    if not model.serves(endpoint) or not serves(model.provider, endpoint) or adapter is None:
         raise InvalidRequestError(
             f"The model '{model.id}' does not serve {endpoint}; it serves {', '.join(model.endpoints)}.",
             param="model",
             code="unsupported_endpoint",
         )
-    return model
+    return model, adapter
 
 
 def admitted_as(model: CatalogModel, units: Usage, max_tokens: int = 0) -> CatalogModel:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from empirio.context import get_context
+from empirio.context import Context, get_context
 from empirio.domain.attribution import App
 from empirio.domain.keys import Scope
 from empirio.domain.tokens import estimate_prompt_tokens
@@ -38,6 +39,7 @@ from functions.inference.service import (
 )
 
 router = APIRouter()
+P = TypeVar("P")  # a parsed request
 
 
 async def _json_body(request: Request) -> tuple[bytes, dict[str, Any]]:
@@ -96,25 +98,31 @@ async def messages(request: Request) -> Response:
     return await _infer(request, "/v1/messages")
 
 
+async def _json_unit(
+    request: Request,
+    endpoint: str,
+    parse: Callable[[dict[str, Any]], P],
+    handle: Callable[[Context, UnitCall, P], Awaitable[Response]],
+) -> Response:
+    """A JSON endpoint that is not chat: read, authenticate, parse, hand to its metered handler."""
+    raw, body = await _json_body(request)
+    call = UnitCall.of(request, endpoint, raw, body)
+    return await handle(get_context(), call, parse(body))
+
+
 @router.post("/v1/embeddings")
 async def create_embeddings(request: Request) -> Response:
-    raw, body = await _json_body(request)
-    call = UnitCall.of(request, "/v1/embeddings", raw, body)
-    return await embeddings.handle(get_context(), call, parse_embeddings(body))
+    return await _json_unit(request, "/v1/embeddings", parse_embeddings, embeddings.handle)
 
 
 @router.post("/v1/images/generations")
 async def create_images(request: Request) -> Response:
-    raw, body = await _json_body(request)
-    call = UnitCall.of(request, "/v1/images/generations", raw, body)
-    return await images.handle(get_context(), call, parse_images(body))
+    return await _json_unit(request, "/v1/images/generations", parse_images, images.handle)
 
 
 @router.post("/v1/audio/speech")
 async def create_speech(request: Request) -> Response:
-    raw, body = await _json_body(request)
-    call = UnitCall.of(request, "/v1/audio/speech", raw, body)
-    return await audio.speech(get_context(), call, parse_speech(body))
+    return await _json_unit(request, "/v1/audio/speech", parse_speech, audio.speech)
 
 
 @router.post("/v1/audio/transcriptions")

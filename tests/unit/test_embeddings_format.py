@@ -52,12 +52,16 @@ def test_a_single_token_array_is_one_input() -> None:
 def test_the_served_endpoints_table_matches_the_adapters() -> None:
     from empirio.domain.endpoints import PROVIDERS, SERVED
     from empirio.providers import registry
+    from empirio.providers.base import Embedder, ImageGenerator, SpeechSynthesizer, Transcriber
 
-    finders = {
-        "/v1/embeddings": registry.embedder_for,
-        "/v1/images/generations": registry.image_generator_for,
-        "/v1/audio/speech": registry.synthesizer_for,
-        "/v1/audio/transcriptions": registry.transcriber_for,
+    kinds: dict[str, type] = {
+        "/v1/embeddings": Embedder,
+        "/v1/images/generations": ImageGenerator,
+        "/v1/images/edits": ImageGenerator,
+        "/v1/audio/speech": SpeechSynthesizer,
+        "/v1/audio/transcriptions": Transcriber,
     }
-    for endpoint, finder in finders.items():
-        assert SERVED[endpoint] == {p for p in PROVIDERS if finder(p) is not None}, endpoint
+    for endpoint, kind in kinds.items():
+        assert SERVED[endpoint] == {p for p in PROVIDERS if registry.capability(p, kind) is not None}, (
+            endpoint
+        )

@@ -15,3 +15,15 @@ def test_units_survive_packing_and_old_cells_read_as_zero() -> None:
     assert (only.images, only.audio_ms, only.video_ms, only.cost, only.requests) == (2, 2_640, 0, 20_528, 2)
     old = Totals.unpack([3, 10, 20, 0, 0, 900, 1_700_000_000, [], []])  # a cell of the previous release
     assert (old.requests, old.cost, old.images, old.audio_ms) == (3, 900, 0, 0)
+
+
+def test_csv_cells_keep_numbers_and_never_start_a_formula() -> None:
+    from empirio.reports.generations import csv_cell
+
+    assert [csv_cell(v) for v in ("-5.00", "0.000123", 42, None)] == ["-5.00", "0.000123", "42", ""]
+    assert [csv_cell(v) for v in ("=HYPERLINK(1)", "+1", "-x", "@sum")] == [
+        "'=HYPERLINK(1)",
+        "'+1",
+        "'-x",
+        "'@sum",
+    ]

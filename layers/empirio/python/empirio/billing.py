@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from empirio.context import Context
-from empirio.domain.billing import MICROS_PER_CENT, AmountError, Purchase, new_purchase_id, usd, with_payment
+from empirio.domain.billing import AmountError, Purchase, new_purchase_id, usd, with_payment
 from empirio.domain.money import format_usd
 from empirio.errors import ApiError, InvalidRequestError
 from empirio.payments import PaymentsUnavailableError
@@ -350,7 +350,3 @@ def setup_card(context: Context, account_id: str, email: str | None, return_base
         attempt=new_purchase_id(),
     )
     return {"id": session["id"], "url": session["url"]}
-
-
-def credit_of(cents: int) -> int:
-    return cents * MICROS_PER_CENT

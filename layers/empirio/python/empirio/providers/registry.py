@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from empirio.providers.anthropic import AnthropicProvider
-from empirio.providers.base import Embedder, ImageGenerator, Provider, SpeechSynthesizer, Transcriber
+from empirio.providers.base import Provider
 from empirio.providers.local import LocalProvider
 from empirio.providers.openai import OpenAIProvider
 
+T = TypeVar("T")
 PROVIDERS: dict[str, Provider] = {
     "openai": OpenAIProvider(),
     "anthropic": AnthropicProvider(),
@@ -14,25 +17,13 @@ PROVIDERS: dict[str, Provider] = {
 }
 
 
-def embedder_for(name: str) -> Embedder | None:
-    """The provider's embeddings, if it serves them (others are refused before anything is held)."""
-    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
-    return provider if isinstance(provider, Embedder) else None
-
-
-def image_generator_for(name: str) -> ImageGenerator | None:
-    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
-    return provider if isinstance(provider, ImageGenerator) else None
-
-
-def synthesizer_for(name: str) -> SpeechSynthesizer | None:
-    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
-    return provider if isinstance(provider, SpeechSynthesizer) else None
-
-
-def transcriber_for(name: str) -> Transcriber | None:
-    provider = provider_for(name) if name in PROVIDERS or name == "bedrock" else None
-    return provider if isinstance(provider, Transcriber) else None
+def capability(name: str, kind: type[T]) -> T | None:
+    """The provider's adapter when it offers ``kind`` (a runtime-checkable protocol of providers.base, such as
+    Embedder or Transcriber), else None."""
+    if name not in PROVIDERS and name != "bedrock":
+        return None
+    provider = provider_for(name)
+    return provider if isinstance(provider, kind) else None
 
 
 def provider_for(name: str) -> Provider:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from empirio.context import Context
 from empirio.domain.money import format_usd
 from empirio.reports import usage as usage_service
+from empirio.reports.generations import csv_cell
 
 KINDS = {"topup#": "top-up", "refund#": "refund", "dispute#": "dispute"}
 CSV_FIELDS = ("date", "kind", "amount", "description", "purchase_id")
@@ -67,12 +68,5 @@ def ledger_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else _safe(str(row[k]))) for k in CSV_FIELDS})
+        writer.writerow({k: csv_cell(row.get(k)) for k in CSV_FIELDS})
     return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """No spreadsheet formulas from our CSV (a leading =, +, - or @ in text)."""
-    if value[:1] in {"=", "+", "@"} or (value[:1] == "-" and not value[1:2].isdigit()):
-        return "'" + value
-    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
@@ -127,9 +128,15 @@ def list_generations(
     }
 
 
-def _cell(value: Any) -> str:
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: a key name like "=HYPERLINK(...)" must not become a formula
+    (numbers, negative amounts included, stay numbers)."""
     text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a key name like "=HYPERLINK(...)" must stay text.
+    if _NUMBER.match(text):
+        return text
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
@@ -149,7 +156,7 @@ def export_csv(
     for rows, record in enumerate(records, start=1):
         view = generation_view(record, key_names)
         view["created_at"] = datetime.fromtimestamp(int(record["created_at"]), UTC).isoformat()
-        writer.writerow([_cell(view.get(c)) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(view.get(c)) for c in CSV_COLUMNS])
         if rows % 1000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
