@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import importlib
 import logging
 import os
@@ -15,6 +17,7 @@ from fastapi import FastAPI
 from empirio import config
 from empirio.balance_watch import watch_all
 from empirio.context import Context, get_context, reset_context
+from empirio import videos
 from empirio.metering import sweep
 from empirio.rollup import run_rollup
 from empirio.routes import FAMILIES
@@ -76,8 +79,9 @@ def start_jobs(context: Context, every_seconds: float = 60.0, watch_seconds: flo
         while not stop.wait(watch_seconds):
             try:
                 watch_all(context)
+                asyncio.run(videos.poll_open(context))  # the sweeper's first step, more often locally
             except Exception:
-                logger.exception("balance watch failed")
+                logger.exception("balance watch or video poll failed")
 
     threading.Thread(target=watch, name="balance-watch", daemon=True).start()
 

@@ -59,7 +59,7 @@ def start_mock_aws() -> Any:
 
 
 def create_tables(client: Any, settings: Settings) -> None:
-    """Create every table from its spec (skipping ones that exist)."""
+    """Create every table from its spec (skipping ones that exist), and the bucket generated videos are kept in."""
     # Usage records are written once and never changed: their index queries can skip moto's full sort.
     for index in USAGE.indexes:
         motospeed.accelerate(settings.table_name(USAGE.logical), index.name)
@@ -68,6 +68,12 @@ def create_tables(client: Any, settings: Settings) -> None:
         name = settings.table_name(spec.logical)
         if name not in existing:
             client.create_table(**spec.create_table_kwargs(name))
+    import boto3
+
+    s3 = boto3.client("s3", region_name=settings.region)
+    if settings.videos_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        where = {} if settings.region == "us-east-1" else {"LocationConstraint": settings.region}
+        s3.create_bucket(Bucket=settings.videos_bucket, **({"CreateBucketConfiguration": where} if where else {}))
 
 
 def create_user_pool(region: str) -> tuple[str, str]:

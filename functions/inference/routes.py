@@ -24,8 +24,9 @@ from empirio.formats.openai_embeddings import parse_request as parse_embeddings
 from empirio.formats.openai_images import Upload
 from empirio.formats.openai_images import parse_edit as parse_image_edit
 from empirio.formats.openai_images import parse_request as parse_images
+from empirio.formats.openai_videos import parse_request as parse_video
 from empirio.web.auth import authenticate
-from functions.inference import audio, embeddings, images
+from functions.inference import audio, embeddings, images, videos
 from functions.inference.estimate import detect_endpoint, estimate
 from functions.inference.formats import FORMATS
 from functions.inference.metered import UnitCall
@@ -148,6 +149,39 @@ async def edit_images(request: Request) -> Response:
     )
     call = UnitCall.of(request, "/v1/images/edits", raw, fields)
     return await images.handle(get_context(), call, edit.base, edit)
+
+
+@router.post("/v1/videos")
+async def create_video(request: Request) -> Response:
+    """Multipart (as the SDK sends it, with an optional ``input_reference`` image) or JSON."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        raw, fields = await _json_body(request)
+        reference = None
+    else:
+        raw, fields, _, files = await _multipart(request)
+        reference = files.get("input_reference", [None])[0]
+    call = UnitCall.of(request, "/v1/videos", raw, fields)
+    return await videos.create(get_context(), call, parse_video(fields, reference))
+
+
+@router.get("/v1/videos")
+async def list_videos(request: Request) -> Response:
+    return await videos.listing(get_context(), request)
+
+
+@router.get("/v1/videos/{video_id}")
+async def retrieve_video(request: Request, video_id: str) -> Response:
+    return await videos.retrieve(get_context(), request, video_id)
+
+
+@router.get("/v1/videos/{video_id}/content")
+async def video_content(request: Request, video_id: str) -> Response:
+    return await videos.content(get_context(), request, video_id)
+
+
+@router.delete("/v1/videos/{video_id}")
+async def delete_video(request: Request, video_id: str) -> Response:
+    return await videos.delete(get_context(), request, video_id)
 
 
 async def _multipart(

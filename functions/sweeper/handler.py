@@ -1,10 +1,12 @@
-"""Lambda entry point of the sweeper (EventBridge schedule, no HTTP)."""
+"""Lambda entry point of the sweeper (EventBridge schedule, no HTTP): first every open video job is observed (so
+each ends and is settled even if its owner never asks again), then expired holds are released."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from empirio import config
+from empirio import config, videos
 from empirio.context import get_context
 from empirio.metering import sweep
 
@@ -12,5 +14,7 @@ config.check()  # a bad setting or catalog fails the init, with one line naming 
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    report = sweep(get_context().ledger)
-    return {"expired": report.expired, "lost_races": report.lost_races}
+    ctx = get_context()
+    ended = asyncio.run(videos.poll_open(ctx))
+    report = sweep(ctx.ledger)
+    return {"videos_ended": ended, "expired": report.expired, "lost_races": report.lost_races}

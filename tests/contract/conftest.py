@@ -172,6 +172,23 @@ def catalog_for(base: str) -> dict[str, Any]:
             "max_output_tokens": 1,
         }
     )
+    for name, provider, upstream_model, price in (
+        ("local/video", "local", "video", "0.05"),
+        ("test/openai-video", "openai", "sora-2", "0.10"),
+        ("test/openai-video-fail", "openai", "fail-job", "0.10"),
+        ("test/openai-video-fail-500", "openai", "fail-500", "0.10"),
+        ("test/bedrock-video", "bedrock", "luma.ray-v2:0", "1.50"),
+        ("test/bedrock-video-fail", "bedrock", "luma.fail-job", "1.50"),
+    ):
+        models.append(
+            {
+                **_model(name, provider, upstream_model, None if provider == "local" else urls[provider]),
+                "endpoints": ["/v1/videos"],
+                "modalities": {"input": ["text", "image"], "output": ["video"]},
+                "pricing": {"per_video_second": price},
+                "max_output_tokens": 1,
+            }
+        )
     models.append(  # $4 a request: a few requests spend a balance down (negative-balance tests)
         {
             **_model("test/openai-per-request", "openai", "openai-model", urls["openai"]),

@@ -24,6 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.videos import FakeVideos
+
 FIXTURES = Path(__file__).parent / "fixtures"
 JSON_ANSWER = '{"city": "Boston", "temperature_c": 21}'
 
@@ -77,7 +79,7 @@ def _error(status: int, message: str, kind: str = "invalid_request_error") -> we
 
 
 @dataclass
-class FakeUpstream:
+class FakeUpstream(FakeVideos):
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
     _loop: asyncio.AbstractEventLoop | None = None
@@ -102,6 +104,7 @@ class FakeUpstream:
             app.router.add_post("/bedrock/model/{model_id}/converse", self.bedrock)
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
             app.router.add_post("/bedrock/model/{model_id}/invoke", self.bedrock_invoke)
+            self.video_routes(app)
             self._runner = web.AppRunner(app, access_log=None)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -122,6 +125,10 @@ class FakeUpstream:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+
+    @staticmethod
+    def fixture(name: str) -> Any:
+        return fixture(name)
 
     def last(self, path_part: str) -> dict[str, Any]:
         return next(r for r in reversed(self.requests) if path_part in r["path"])

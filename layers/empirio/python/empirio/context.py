@@ -18,7 +18,18 @@ from empirio.store.identity import CognitoIdentity
 from empirio.store.keys import KeyStore
 from empirio.store.ledger import LedgerStore
 from empirio.store.sessions import SessionStore
-from empirio.store.tables import ACCOUNTS, CHATS, IDEMPOTENCY, KEYS, LEDGER, ROLLUPS, SESSIONS, USAGE, USERS
+from empirio.store.tables import (
+    ACCOUNTS,
+    CHATS,
+    IDEMPOTENCY,
+    JOBS,
+    KEYS,
+    LEDGER,
+    ROLLUPS,
+    SESSIONS,
+    USAGE,
+    USERS,
+)
 from empirio.store.usage import UsageStore
 from empirio.store.users import UserStore
 
@@ -26,6 +37,8 @@ if TYPE_CHECKING:
     from empirio.domain.billing import Terms
     from empirio.mail import Mailer
     from empirio.payments import Payments
+    from empirio.store.blobs import BlobStore
+    from empirio.store.jobs import JobStore
     from empirio.store.profiles import ProfileStore
     from empirio.store.purchases import PurchaseStore
 
@@ -133,6 +146,20 @@ class Context:
             self.settings.email_sender,
             self.settings.region,
         )
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        from empirio.store.jobs import JobStore
+
+        return JobStore(self.client, self.settings.table_name(JOBS.logical))
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        import boto3
+
+        from empirio.store.blobs import BlobStore
+
+        return BlobStore(boto3.client("s3", region_name=self.settings.region), self.settings.videos_bucket)
 
     @cached_property
     def catalog(self) -> Catalog:

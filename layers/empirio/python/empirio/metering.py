@@ -51,6 +51,7 @@ class MeterRequest:
     idempotency_key: str | None = None
     fingerprint: str | None = None
     max_cost: int | None = None  # micro-USD the request may cost at most (x-max-cost)
+    hold_seconds: int = HOLD_TTL_SECONDS  # how long the hold may stay pending (a video job waits longer)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class Meter:
                 rpm=rpm_plan,
                 tpm=tpm_plan,
                 now_us=now_us,
-                expires_at=now_us // 1_000_000 + HOLD_TTL_SECONDS,
+                expires_at=now_us // 1_000_000 + req.hold_seconds,
                 idem_key=f"{account_id}#{req.idempotency_key}" if req.idempotency_key else None,
                 fingerprint=req.fingerprint,
                 spend_key=key.item_key if key else None,
@@ -231,14 +232,24 @@ class Meter:
     ) -> Settled:
         """Charge the usage (never more than the hold), write the usage record, store the idempotent response.
         ``model`` is the one that served when it is not the one admitted (a fallback): its prices apply."""
-        req = admission.request
+        return self.settle_hold(admission.request, admission.hold, usage, record, response, model)
+
+    def settle_hold(
+        self,
+        req: MeterRequest,
+        hold: Hold,
+        usage: Usage,
+        record: dict[str, Any] | None = None,
+        response: dict[str, Any] | None = None,
+        model: CatalogModel | None = None,
+    ) -> Settled:
+        """``settle`` for a hold read back from the ledger (a job settled by whoever observes its end)."""
         cost = cost_micros(usage, (model or req.model).pricing)
-        split = settle_amounts(admission.hold.amount, cost)
-        usage_record = self._usage_record(admission, usage, split.charge, cost, split.house_loss, record)
-        result = self.ledger.settle(admission.hold, split, usage.total_tokens, usage_record, response)
+        split = settle_amounts(hold.amount, cost)
+        usage_record = self._usage_record(req, usage, split.charge, cost, split.house_loss, record)
+        result = self.ledger.settle(hold, split, usage.total_tokens, usage_record, response)
         request_metrics(usage_record)
         if result.settled:
-            hold = admission.hold
             self._hints.shift_tpm(
                 hold.account_id, correction_us(hold.tpm_limit, hold.tpm_cost, usage.total_tokens)
             )
@@ -251,14 +262,13 @@ class Meter:
 
     def _usage_record(
         self,
-        admission: Admission,
+        req: MeterRequest,
         usage: Usage,
         charge: int,
         price: int,
         house_loss: int,
         record: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        req = admission.request
         now = int(self._clock())
         return {
             "request_id": req.request_id,
@@ -282,10 +292,13 @@ class Meter:
     def void(self, admission: Admission, record: dict[str, Any] | None = None) -> SettleResult:
         """Release the whole hold: the upstream call failed before producing anything billable. With ``record``
         (what the failure was), a usage record with no usage and no cost is written in the same transaction."""
-        usage_record = self._usage_record(admission, Usage(), 0, 0, 0, record) if record is not None else None
-        result = self.ledger.void(admission.hold, usage_record)
+        return self.void_hold(admission.request, admission.hold, record)
+
+    def void_hold(self, req: MeterRequest, hold: Hold, record: dict[str, Any] | None = None) -> SettleResult:
+        """``void`` for a hold read back from the ledger (a failed or cancelled job)."""
+        usage_record = self._usage_record(req, Usage(), 0, 0, 0, record) if record is not None else None
+        result = self.ledger.void(hold, usage_record)
         if result.settled:
-            hold = admission.hold
             self._hints.shift_tpm(hold.account_id, correction_us(hold.tpm_limit, hold.tpm_cost, 0))
         return result
 

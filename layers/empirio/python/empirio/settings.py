@@ -47,6 +47,8 @@ class Settings(BaseModel):
     # Emails to customers (low balance, auto top-up switched off): "log" prints an `outbox:` line; "ses" sends
     # from this address (an SES identity of the stage).
     email_sender: str | None = None
+    # Generated videos (S3): CDK names the stage's bucket; `make dev` and tests create this one in moto.
+    videos_bucket: str = "empirio-videos-local"
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -86,6 +88,7 @@ ENV_VARIABLES = {
     "billing_fee_bps": "EMPIRIO_BILLING_FEE_BPS",
     "billing_fee_fixed_cents": "EMPIRIO_BILLING_FEE_FIXED_CENTS",
     "email_sender": "EMPIRIO_EMAIL_SENDER",
+    "videos_bucket": "EMPIRIO_VIDEOS_BUCKET",
 }
 
 

@@ -13,7 +13,7 @@ from empirio.domain.key_policy import KeyPolicy, cap_message, spend_item_key
 from empirio.domain.ledger import MIN_OUTPUT_TOKENS
 from empirio.domain.limits import admits, retry_after_seconds
 from empirio.domain.money import format_usd
-from empirio.domain.pricing import affordable_output_tokens, worst_case_micros
+from empirio.domain.pricing import Usage, affordable_output_tokens, cost_micros, worst_case_micros
 from empirio.domain.usage import zone
 from empirio.errors import ApiError, InsufficientCreditsError, RateLimitError
 
@@ -165,6 +165,12 @@ def _credits_error(
             f"Your balance is negative (${format_usd(available)}): a refund or dispute took back credit that had "
             "been spent. Add credits to continue.",
             code="negative_balance",
+        )
+    if not model.pricing.output_per_mtok:  # priced per request, image or second: the worst case is fixed
+        worst = cost_micros(Usage(input_tokens=prompt_tokens, output_tokens=requested_max or 0), model.pricing)
+        return InsufficientCreditsError(
+            f"Insufficient credits: this request on {model.id} may cost up to ${format_usd(worst)}, which is held "
+            f"before it runs, and the balance is ${format_usd(available)}. Add credits or ask for less."
         )
     affords = affordable_output_tokens(model.pricing, prompt_tokens, available, model.max_output_tokens)
     asked = (

@@ -14,6 +14,7 @@ SERVED: dict[str, frozenset[str]] = {
     "/v1/images/edits": frozenset({"openai", "local"}),
     "/v1/audio/speech": frozenset({"openai", "local"}),
     "/v1/audio/transcriptions": frozenset({"openai", "local"}),
+    "/v1/videos": frozenset({"openai", "bedrock", "local"}),
 }
 
 

@@ -243,7 +243,7 @@ def _raw(usage: TokenUsage) -> dict[str, int]:
 
 class AnthropicProvider:
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
-        payload = await transport.post_json(
+        payload = await transport.call_json(
             build(request, model, options, stream=False), transport.Timeouts.for_options(options)
         )
         with readable():

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
     from empirio.formats.openai_embeddings import EmbeddingRequest
     from empirio.formats.openai_images import ImageEditRequest, ImageRequest, Images
+    from empirio.formats.openai_videos import VideoProgress, VideoRequest
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class UpstreamCall:
     headers: dict[str, str]
     body: dict[str, Any]
     files: tuple[tuple[str, str, bytes, str], ...] = ()
+    method: str = "POST"  # GET sends no body
 
 
 class UpstreamError(Exception):
@@ -93,6 +95,19 @@ class Transcriber(Protocol):
     """A provider that serves ``/v1/audio/transcriptions``."""
 
     async def transcribe(self, request: TranscriptionRequest, model: CatalogModel) -> Transcript: ...
+
+
+@runtime_checkable
+class VideoGenerator(Protocol):
+    """A provider that serves ``/v1/videos``: an asynchronous job, started, then observed until it ends.
+    ``output_uri`` is where a provider that writes to S3 itself (Bedrock) puts the result; the returned reference
+    is what ``video_status`` and ``video_content`` are asked about."""
+
+    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str: ...
+
+    async def video_status(self, reference: str, model: CatalogModel) -> VideoProgress: ...
+
+    async def video_content(self, reference: str, model: CatalogModel) -> bytes: ...
 
 
 @contextmanager

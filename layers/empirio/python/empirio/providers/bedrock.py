@@ -33,7 +33,8 @@ from empirio.domain.canonical import (
 )
 from empirio.domain.catalog import CatalogModel
 from empirio.formats.openai_embeddings import EmbeddingRequest
-from empirio.providers import bedrock_runtime
+from empirio.formats.openai_videos import VideoProgress, VideoRequest
+from empirio.providers import bedrock_runtime, bedrock_video
 from empirio.providers.base import Embeddings, Options, UpstreamError, readable
 
 _FINISH: dict[str, FinishReason] = {
@@ -254,6 +255,27 @@ class BedrockProvider:
         with readable():
             rows = [parse_titan(p) for p in payloads]
         return Embeddings([vector for vector, _ in rows], sum(tokens for _, tokens in rows))
+
+    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str:
+        """StartAsyncInvoke, the result written under ``output_uri``; the reference keeps both."""
+        arn = await bedrock_runtime.start_async_invoke(
+            model.region,
+            model.base_url,
+            model.upstream_model,
+            bedrock_video.model_input(request, model),
+            output_uri,
+            token=job_id.replace("_", "-"),  # its pattern allows letters, digits and hyphens
+        )
+        return json.dumps({"arn": arn, "output_uri": output_uri}, separators=(",", ":"))
+
+    async def video_status(self, reference: str, model: CatalogModel) -> VideoProgress:
+        job = json.loads(reference)
+        payload = await bedrock_runtime.get_async_invoke(model.region, model.base_url, job["arn"])
+        with readable():
+            return bedrock_video.parse_status(payload, job["output_uri"])
+
+    async def video_content(self, reference: str, model: CatalogModel) -> bytes:
+        raise UpstreamError(502, "Bedrock keeps a video's result in S3, where the job wrote it.")
 
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
         payload = await bedrock_runtime.converse(

@@ -73,6 +73,37 @@ async def invoke_json(
         raise _mapped(error) from None
 
 
+async def start_async_invoke(
+    region: str, endpoint_url: str | None, model_id: str, model_input: dict[str, Any], output_uri: str, token: str
+) -> str:
+    """StartAsyncInvoke (video): the job writes its result under ``output_uri`` (S3); ``token`` makes a retried
+    start the same job. Returns the invocation ARN."""
+
+    def call() -> str:
+        response = _client(region, endpoint_url).start_async_invoke(
+            modelId=model_id,
+            modelInput=model_input,
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": output_uri}},
+            clientRequestToken=token,
+        )
+        return str(response["invocationArn"])
+
+    try:
+        return await asyncio.to_thread(call)
+    except (ClientError, BotoCoreError) as error:
+        raise _mapped(error) from None
+
+
+async def get_async_invoke(region: str, endpoint_url: str | None, arn: str) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = await asyncio.to_thread(
+            _client(region, endpoint_url).get_async_invoke, invocationArn=arn
+        )
+        return result
+    except (ClientError, BotoCoreError) as error:
+        raise _mapped(error) from None
+
+
 async def converse_stream(
     region: str, endpoint_url: str | None, kwargs: dict[str, Any], retry: bool = True
 ) -> AsyncIterator[dict[str, Any]]:

@@ -39,6 +39,8 @@ from empirio.domain.tokens import count_text, estimate_prompt_tokens
 from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
 from empirio.formats.openai_embeddings import EmbeddingRequest
 from empirio.formats.openai_images import GeneratedImage, ImageEditRequest, ImageRequest, Images, dimensions
+from empirio.formats.openai_videos import VideoProgress, VideoRequest
+from empirio.providers import local_video
 from empirio.providers.base import Embeddings, Options, UpstreamError
 
 PACE_SECONDS = {"echo": 0.0, "echo-slow": 0.1}  # between streamed words, by upstream model
@@ -201,6 +203,15 @@ class LocalProvider:
 
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
         return embed(request)
+
+    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str:
+        return local_video.start(request)
+
+    async def video_status(self, reference: str, model: CatalogModel) -> VideoProgress:
+        return local_video.status(reference)
+
+    async def video_content(self, reference: str, model: CatalogModel) -> bytes:
+        return local_video.content(reference)
 
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
         return answer(request, options)

@@ -42,7 +42,8 @@ from empirio.formats.openai_audio import (
 )
 from empirio.formats.openai_embeddings import EmbeddingRequest, wire_input
 from empirio.formats.openai_images import GeneratedImage, ImageEditRequest, ImageRequest, Images
-from empirio.providers import transport
+from empirio.formats.openai_videos import VideoProgress, VideoRequest
+from empirio.providers import openai_videos, transport
 from empirio.providers.base import Embeddings, Options, UpstreamCall, UpstreamError, readable
 from empirio.providers.credentials import api_key
 
@@ -344,28 +345,41 @@ class OpenAIProvider:
         )
 
     async def transcribe(self, request: TranscriptionRequest, model: CatalogModel) -> Transcript:
-        payload = await transport.post_json(build_transcription(request, model))
+        payload = await transport.call_json(build_transcription(request, model))
         info = wav.read(request.file)
         with readable():
             return parse_transcription(payload, info.seconds if info else None)
 
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
-        payload = await transport.post_json(build_images(request, model))
+        payload = await transport.call_json(build_images(request, model))
         with readable():
             return parse_images(payload)
 
     async def edit(self, request: ImageEditRequest, model: CatalogModel) -> Images:
-        payload = await transport.post_json(build_image_edit(request, model))
+        payload = await transport.call_json(build_image_edit(request, model))
         with readable():
             return parse_images(payload)
 
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
-        payload = await transport.post_json(build_embeddings(request, model))
+        payload = await transport.call_json(build_embeddings(request, model))
         with readable():
             return parse_embeddings(payload, len(request.inputs))
 
+    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str:
+        payload = await transport.call_json(openai_videos.build_create(request, model))
+        with readable():
+            return openai_videos.parse_created(payload)
+
+    async def video_status(self, reference: str, model: CatalogModel) -> VideoProgress:
+        payload = await transport.call_json(openai_videos.build_status(reference, model))
+        with readable():
+            return openai_videos.parse_status(payload)
+
+    async def video_content(self, reference: str, model: CatalogModel) -> bytes:
+        return await transport.get_bytes(openai_videos.build_content(reference, model))
+
     async def complete(self, request: Request, model: CatalogModel, options: Options) -> Response:
-        payload = await transport.post_json(
+        payload = await transport.call_json(
             build(request, model, options, stream=False), transport.Timeouts.for_options(options)
         )
         with readable():

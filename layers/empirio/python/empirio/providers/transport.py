@@ -90,12 +90,15 @@ def _map_status(status: int, body: bytes, headers: Any) -> UpstreamError:
 
 
 async def _open(call: UpstreamCall, timeouts: Timeouts) -> aiohttp.ClientResponse:
-    """POST with retries until the upstream answers 2xx; nothing has reached the client yet, so retrying is safe."""
+    """The call (POST, or GET) with retries until the upstream answers 2xx; nothing has reached the client yet, so
+    retrying is safe."""
     timeout = aiohttp.ClientTimeout(total=timeouts.total, connect=timeouts.connect, sock_read=timeouts.read)
     delay = 0.25
     for attempt in range(timeouts.retries + 1):
         try:
-            if call.files:
+            if call.method == "GET":
+                response = await _session().get(call.url, headers=call.headers, timeout=timeout)
+            elif call.files:
                 form = aiohttp.FormData()
                 for name, value in call.body.items():
                     form.add_field(name, str(value))
@@ -128,7 +131,8 @@ async def _open(call: UpstreamCall, timeouts: Timeouts) -> aiohttp.ClientRespons
     raise AssertionError("unreachable")
 
 
-async def post_json(call: UpstreamCall, timeouts: Timeouts | None = None) -> dict[str, Any]:
+async def call_json(call: UpstreamCall, timeouts: Timeouts | None = None) -> dict[str, Any]:
+    """The call's JSON answer (an object)."""
     response = await _open(call, timeouts or Timeouts.from_env())
     try:
         payload = await response.json(content_type=None)
@@ -141,6 +145,19 @@ async def post_json(call: UpstreamCall, timeouts: Timeouts | None = None) -> dic
     if not isinstance(payload, dict):
         raise UpstreamError(502, "The upstream provider sent an unexpected answer.")
     return payload
+
+
+async def get_bytes(call: UpstreamCall, timeouts: Timeouts | None = None) -> bytes:
+    """A binary answer (a generated video's content), read whole."""
+    response = await _open(call, timeouts or Timeouts.from_env())
+    try:
+        return await response.read()
+    except TimeoutError as exc:
+        raise UpstreamError(504, "The upstream provider timed out.") from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamError(502, "The upstream provider dropped the answer.") from exc
+    finally:
+        response.release()
 
 
 async def stream_sse(

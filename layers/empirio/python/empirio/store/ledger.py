@@ -328,6 +328,11 @@ class LedgerStore:
         try:
             self._write(items, _token(phase, hold.request_id))
         except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "IdempotentParameterMismatchException":
+                # Another observer of the same job resolved this hold with other values (its own time) under
+                # the same token, within DynamoDB's 10 minutes: nothing was written by this call.
+                stored = self.hold_entry(hold.account_id, hold.request_id) or {}
+                return SettleResult(settled=False, already=stored.get("status") == expect, extra=stored)
             if (
                 not is_transaction_cancelled(error)
                 or cancellation_codes(error)[0] != "ConditionalCheckFailed"
@@ -447,6 +452,32 @@ class LedgerStore:
             if "LastEvaluatedKey" not in response:
                 return out
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def store_response(self, idem_key: str, request_id: str, response: dict[str, Any]) -> None:
+        """Complete an Idempotency-Key before its hold resolves (a job's creation answers long before it ends)."""
+        try:
+            call(
+                self._db.update_item,
+                TableName=self._idem,
+                Key=to_item({"idem_key": idem_key}),
+                UpdateExpression="SET #status = :done, #response = :response",
+                ConditionExpression="request_id = :rid",
+                ExpressionAttributeNames={"#status": "status", "#response": "response"},
+                ExpressionAttributeValues=values(done="done", response=response, rid=request_id),
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
+    def hold_entry(self, account_id: str, request_id: str) -> dict[str, Any] | None:
+        """A request's hold entry as stored (its status: pending, settled, voided or expired)."""
+        response = call(
+            self._db.get_item,
+            TableName=self._ledger,
+            Key=to_item({"account_id": account_id, "entry_id": f"hold#{request_id}"}),
+            ConsistentRead=True,
+        )
+        return from_item(response["Item"]) if "Item" in response else None
 
     def idempotency_record(self, idem_key: str) -> dict[str, Any] | None:
         response = call(

@@ -112,4 +112,21 @@ SESSIONS = TableSpec(
 # account's chat_count, moved in the same transaction as a chat's creation or deletion.
 CHATS = TableSpec("chats", partition_key="account_id", sort_key="chat_id")
 
-TABLES: tuple[TableSpec, ...] = (ACCOUNTS, KEYS, LEDGER, USAGE, IDEMPOTENCY, ROLLUPS, USERS, SESSIONS, CHATS)
+# Asynchronous generation jobs (videos) per account, newest first (job ids sort by creation time); jobs not yet
+# ended carry open_shard, a sparse index the sweeper polls so every job is settled even if no one asks again.
+JOBS = TableSpec(
+    "jobs", partition_key="account_id", sort_key="job_id", indexes=(IndexSpec("open", "open_shard", "job_id"),)
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    ACCOUNTS,
+    KEYS,
+    LEDGER,
+    USAGE,
+    IDEMPOTENCY,
+    ROLLUPS,
+    USERS,
+    SESSIONS,
+    CHATS,
+    JOBS,
+)

@@ -1,0 +1,179 @@
+"""``/v1/videos``: an asynchronous job. Creation holds the requested seconds at the model's rate (for up to
+six hours, not the usual minutes) and starts the upstream job; every look at the job afterwards (retrieve,
+download, list, and the sweeper) asks the upstream and records its end once, in ``empirio.videos``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from fractions import Fraction
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from empirio import videos
+from empirio.context import Context
+from empirio.domain.accounts import Principal
+from empirio.domain.keys import Scope
+from empirio.domain.pricing import Usage
+from empirio.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from empirio.formats.openai_videos import VideoRequest, render_job, render_list
+from empirio.metering import IdempotentReplay, MeterRequest
+from empirio.providers import credentials
+from empirio.providers.base import UpstreamError, VideoGenerator
+from empirio.store.jobs import new_job_id
+from empirio.web.auth import authenticate
+from functions.inference.metered import UnitCall, admitted_as, resolve
+from functions.inference.service import check_allowed, replay, upstream_error
+
+MAX_PAGE = 100
+
+
+def _cost_headers(job: dict[str, Any]) -> dict[str, str]:
+    cost = videos.charge_of(job)
+    return {} if cost is None else {"x-empirio-cost": f"{cost.micros / 1_000_000:.6f}"}
+
+
+def _answer(job: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        render_job(job, videos.charge_of(job)),
+        status_code=status,
+        headers={"x-request-id": job["job_id"], **_cost_headers(job)},
+    )
+
+
+async def create(context: Context, call: UnitCall, request: VideoRequest) -> Response:
+    model, generator = resolve(context, request.model, videos.ENDPOINT, VideoGenerator)
+    check_allowed(call.principal, (model,))
+    try:
+        credentials.api_key(model)
+    except UpstreamError as error:
+        raise upstream_error(error) from None
+    job_id = new_job_id("video")
+    account_id = call.principal.account_id
+    try:
+        admission = await run_in_threadpool(
+            context.meter.admit,
+            MeterRequest(
+                principal=call.principal,
+                request_id=job_id,
+                model=admitted_as(model, Usage(video_seconds=Fraction(request.seconds))),
+                prompt_tokens=0,
+                max_tokens=0,
+                idempotency_key=call.idempotency_key,
+                fingerprint=call.fingerprint,
+                max_cost=call.max_cost,
+                hold_seconds=videos.HOLD_SECONDS,
+            ),
+        )
+    except IdempotentReplay as replayed:
+        return replay(replayed.response, job_id)
+    now = int(time.time())
+    job: dict[str, Any] = {
+        "account_id": account_id,
+        "job_id": job_id,
+        "key_id": call.principal.key_id,
+        "model": model.id,
+        "provider": model.provider,
+        "pricing": model.pricing.model_dump(mode="json", exclude_none=True),
+        "price_version": call.price_version,
+        "status": "queued",
+        "progress": 0,
+        "created_at": now,
+        "prompt": request.prompt,
+        "size": request.size,
+        "seconds": request.seconds,
+        "source": "playground" if call.principal.via_session else "api",
+        **call.app.as_record(),
+    }
+    try:
+        output_uri = context.blobs.uri(videos.output_prefix(account_id, job_id))
+        job["reference"] = await generator.start_video(request, model, job_id, output_uri)
+    except UpstreamError as error:
+        failed = {
+            "model": model.id,
+            "provider": model.provider,
+            "endpoint": videos.ENDPOINT,
+            "status": "error",
+            "error_type": "upstream",
+            "error_status": error.status,
+            "error_message": error.message[:300],
+            "billing_status": "not_charged",
+            "latency_ms": round((time.monotonic() - call.started) * 1000),
+            **call.app.as_record(),
+        }
+        await run_in_threadpool(context.meter.void, admission, failed)
+        raise upstream_error(error) from None
+    await run_in_threadpool(context.jobs.put, job)
+    body = render_job(job)
+    if admission.hold.idem_key:
+        stored = {"status": 200, "content_type": "application/json", "body": json.dumps(body)}
+        await run_in_threadpool(context.ledger.store_response, admission.hold.idem_key, job_id, stored)
+    return JSONResponse(body, headers={"x-request-id": job_id})
+
+
+def _principal(request: Request) -> Principal:
+    principal = authenticate(request)
+    if not principal.can(Scope.INFERENCE):
+        raise PermissionDeniedError("This API key lacks the 'inference' scope.", code="insufficient_scope")
+    return principal
+
+
+async def _job(context: Context, request: Request, video_id: str) -> dict[str, Any]:
+    principal = _principal(request)
+    job = await run_in_threadpool(context.jobs.get, principal.account_id, video_id)
+    if job is None or not video_id.startswith("video_"):
+        raise NotFoundError(f"No video with id {video_id!r}.", param="video_id", code="video_not_found")
+    return await videos.observe(context, job)
+
+
+async def retrieve(context: Context, request: Request, video_id: str) -> Response:
+    return _answer(await _job(context, request, video_id))
+
+
+async def content(context: Context, request: Request, video_id: str) -> Response:
+    variant = request.query_params.get("variant", "video")
+    if variant != "video":
+        raise InvalidRequestError(
+            "Only variant=video is kept; thumbnails and spritesheets are not.", param="variant"
+        )
+    job = await _job(context, request, video_id)
+    if job["status"] != "completed":
+        raise InvalidRequestError(
+            f"The video is not ready: its status is {job['status']}.", param="video_id", code="video_not_ready"
+        )
+    data = await run_in_threadpool(context.blobs.get, job["content_key"]) if job.get("content_key") else None
+    if data is None:
+        raise NotFoundError(
+            "The video's content has expired; results are kept for 7 days.", code="video_expired"
+        )
+    return Response(data, media_type="video/mp4", headers={"x-request-id": video_id, **_cost_headers(job)})
+
+
+async def listing(context: Context, request: Request) -> Response:
+    principal = _principal(request)
+    raw_limit = request.query_params.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE:
+        raise InvalidRequestError(f"'limit' must be from 1 to {MAX_PAGE}.", param="limit")
+    order = request.query_params.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise InvalidRequestError("'order' must be 'asc' or 'desc'.", param="order")
+    jobs, more = await run_in_threadpool(
+        context.jobs.page,
+        principal.account_id,
+        "video_",
+        int(raw_limit),
+        request.query_params.get("after") or None,
+        order == "desc",
+    )
+    observed = await asyncio.gather(*(videos.observe(context, job) for job in jobs))
+    return JSONResponse(render_list(list(observed), more))
+
+
+async def delete(context: Context, request: Request, video_id: str) -> Response:
+    job = await _job(context, request, video_id)
+    await videos.cancel(context, job)
+    return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})
