@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 import importlib
 import logging
 import os
@@ -14,10 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from empirio import config
+from empirio import config, videos
 from empirio.balance_watch import watch_all
 from empirio.context import Context, get_context, reset_context
-from empirio import videos
 from empirio.metering import sweep
 from empirio.rollup import run_rollup
 from empirio.routes import FAMILIES

@@ -73,7 +73,9 @@ def create_tables(client: Any, settings: Settings) -> None:
     s3 = boto3.client("s3", region_name=settings.region)
     if settings.videos_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         where = {} if settings.region == "us-east-1" else {"LocationConstraint": settings.region}
-        s3.create_bucket(Bucket=settings.videos_bucket, **({"CreateBucketConfiguration": where} if where else {}))
+        s3.create_bucket(
+            Bucket=settings.videos_bucket, **({"CreateBucketConfiguration": where} if where else {})
+        )
 
 
 def create_user_pool(region: str) -> tuple[str, str]:

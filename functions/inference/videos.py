@@ -143,7 +143,9 @@ async def content(context: Context, request: Request, video_id: str) -> Response
     job = await _job(context, request, video_id)
     if job["status"] != "completed":
         raise InvalidRequestError(
-            f"The video is not ready: its status is {job['status']}.", param="video_id", code="video_not_ready"
+            f"The video is not ready: its status is {job['status']}.",
+            param="video_id",
+            code="video_not_ready",
         )
     data = await run_in_threadpool(context.blobs.get, job["content_key"]) if job.get("content_key") else None
     if data is None:

@@ -29,6 +29,19 @@ REASONS = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
     "AmazonAPIGatewayPushToCloudWatchLogs]": "API Gateway's account-level role for access logs, as AWS documents.",
     "AwsSolutions-IAM5[Resource::*]": "X-Ray's PutTraceSegments/PutTelemetryRecords support no resource scoping.",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/*]": "Which Bedrock models "
+    "are called is the catalog's data, changed without a deploy; the catalog, not IAM, decides.",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*]": (
+        "Cross-region inference profiles are catalog data too, named per model."
+    ),
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:async-invoke/*]": (
+        "Video jobs' invocation ARNs are created at run time; only this account's, in this region."
+    ),
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:polly:<AWS::Region>:<AWS::AccountId>:lexicon/*]": (
+        "SynthesizeSpeech is authorized on lexicons; none are created, and speech needs the permission."
+    ),
+    "AwsSolutions-S1": "The videos bucket holds generated results written and read only by the gateway's two "
+    "functions, under a 7-day expiry; requests to it are in CloudTrail, so server access logs add nothing.",
     "AwsSolutions-SMG4": "The secrets hold third-party keys (model providers', Stripe's); they are rotated at the "
     "provider and written with put-secret-value, not by a Lambda rotation.",
 }
@@ -41,6 +54,13 @@ def acknowledge_findings(stack: Stack, tables: Tables) -> None:
     acknowledgments = [
         Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason) for rule, reason in REASONS.items()
     ]
+    videos = stack.node.find_child("Videos").node.default_child
+    acknowledgments.append(
+        Acknowledgment(
+            id=f"AwsSolutions::AwsSolutions-IAM5[Resource::<{stack.get_logical_id(videos)}.Arn>/videos/*]",  # type: ignore[arg-type]
+            reason="Results are stored per account and job under videos/, named at run time.",
+        )
+    )
     for table in tables.by_logical.values():
         logical_id = stack.get_logical_id(table.node.default_child)  # type: ignore[arg-type]
         acknowledgments.append(

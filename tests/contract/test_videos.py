@@ -77,7 +77,11 @@ def test_an_openai_upstream_job_is_downloaded_into_our_bucket_and_charged_measur
     raw = client.videos.with_raw_response.download_content(video.id)
     data = raw.content
     assert 7.9 < float(mp4.seconds(data) or 0) < 8  # the upstream's file: 7.96 s, billed as 8 whole seconds
-    assert gateway.balance() == before - 8 * 100_000 == before - round(float(raw.headers["x-empirio-cost"]) * 1e6)
+    assert (
+        gateway.balance()
+        == before - 8 * 100_000
+        == before - round(float(raw.headers["x-empirio-cost"]) * 1e6)
+    )
     stored = gateway.context.blobs.get(videos.result_key(gateway.account_id, video.id))
     assert stored == data
 
@@ -136,7 +140,9 @@ def test_ten_concurrent_pollers_of_one_finished_job_settle_it_once(gateway: Gate
 def test_bedrock_writes_the_video_into_our_bucket_and_is_charged_its_seconds(gateway: Gateway) -> None:
     client = gateway.openai()
     before = gateway.balance()
-    video = client.videos.create(model="test/bedrock-video", prompt="a lighthouse", seconds="5", size="1280x720")
+    video = client.videos.create(
+        model="test/bedrock-video", prompt="a lighthouse", seconds="5", size="1280x720"
+    )
     sent = gateway.upstream.last("/bedrock/async-invoke")["body"]
     assert sent["modelId"] == "luma.ray-v2:0"
     assert sent["modelInput"] == {

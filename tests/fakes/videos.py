@@ -25,7 +25,11 @@ def mp4(seconds: float) -> bytes:
         return struct.pack(">I", 8 + len(payload)) + kind + payload
 
     mvhd = struct.pack(">B3xQQIQ", 1, 0, 0, 90_000, round((seconds - 0.04) * 90_000)) + bytes(80)
-    return box(b"ftyp", b"mp42" + bytes(4) + b"mp42isom") + box(b"moov", box(b"mvhd", mvhd)) + box(b"mdat", b"\0" * 64)
+    return (
+        box(b"ftyp", b"mp42" + bytes(4) + b"mp42isom")
+        + box(b"moov", box(b"mvhd", mvhd))
+        + box(b"mdat", b"\0" * 64)
+    )
 
 
 @dataclass
@@ -69,7 +73,9 @@ class FakeVideos:
             if not request.headers.get("authorization", "").startswith("Bearer "):
                 return web.json_response({"error": {"message": "no key"}}, status=401)
         if not fields.get("prompt") or not fields.get("model") or not isinstance(fields.get("seconds"), str):
-            return web.json_response({"error": {"message": "prompt, model and seconds (a string)"}}, status=400)
+            return web.json_response(
+                {"error": {"message": "prompt, model and seconds (a string)"}}, status=400
+            )
         if fields["model"] == "fail-500":
             return web.json_response({"error": {"message": "internal"}}, status=500)
         video_id = f"video_fake{next(ids):06d}"
@@ -80,7 +86,9 @@ class FakeVideos:
         job = self.openai_jobs[video_id]
         status, progress = job.status()
         payload: dict[str, Any] = copy.deepcopy(self.fixture("openai_video.json"))  # type: ignore[attr-defined]
-        payload.update(id=video_id, model=job.model, status=status, progress=progress, seconds=str(job.seconds))
+        payload.update(
+            id=video_id, model=job.model, status=status, progress=progress, seconds=str(job.seconds)
+        )
         if status == "failed":
             payload["error"] = {"code": "moderation_blocked", "message": "The prompt was refused."}
         return payload
@@ -124,7 +132,9 @@ class FakeVideos:
         seconds = int(model_input["duration"].removesuffix("s"))
         model = "fail-job" if str(body["modelId"]).endswith("fail-job") else str(body["modelId"])
         self.bedrock_jobs[invocation] = (Job(seconds, model), uri)
-        return web.json_response({"invocationArn": f"arn:aws:bedrock:us-east-1:123456789012:async-invoke/{invocation}"})
+        return web.json_response(
+            {"invocationArn": f"arn:aws:bedrock:us-east-1:123456789012:async-invoke/{invocation}"}
+        )
 
     async def bedrock_get_async(self, request: web.Request) -> web.StreamResponse:
         arn = request.match_info["arn"]
@@ -132,7 +142,9 @@ class FakeVideos:
         invocation = arn.rsplit("/", 1)[-1]
         if invocation not in self.bedrock_jobs:
             return web.json_response(
-                {"message": "not found"}, status=404, headers={"x-amzn-errortype": "ResourceNotFoundException"}
+                {"message": "not found"},
+                status=404,
+                headers={"x-amzn-errortype": "ResourceNotFoundException"},
             )
         job, uri = self.bedrock_jobs[invocation]
         status, _ = job.status()
@@ -156,6 +168,8 @@ class FakeVideos:
         def put() -> None:
             s3 = boto3.client("s3", region_name="us-east-1")
             s3.put_object(Bucket=bucket, Key=key, Body=mp4(seconds), ContentType="video/mp4")
-            s3.put_object(Bucket=bucket, Key=key.rsplit("/", 1)[0] + "/manifest.json", Body=json.dumps({}).encode())
+            s3.put_object(
+                Bucket=bucket, Key=key.rsplit("/", 1)[0] + "/manifest.json", Body=json.dumps({}).encode()
+            )
 
         await asyncio.to_thread(put)

@@ -150,9 +150,7 @@ def test_every_function_has_declared_table_access() -> None:
 
 
 def test_inference_routes_stream_and_the_others_do_not(template: dict[str, Any]) -> None:
-    streaming = {
-        path for f in FAMILIES if f.entry == "web-adapter" for path in (r.apigw_path for r in f.routes)
-    }
+    streaming = {(r.method, r.apigw_path) for f in FAMILIES if f.entry == "web-adapter" for r in f.routes}
     methods = resources(template, "AWS::ApiGateway::Method").values()
     modes = {m["Properties"]["Integration"].get("ResponseTransferMode") for m in methods}
     assert modes == {"STREAM", None}
@@ -185,7 +183,11 @@ def test_api_has_access_logs_and_provider_keys_live_in_secrets_manager(template:
             if variable in f["Properties"]["Environment"]["Variables"]
         )
 
-    assert handlers_with("EMPIRIO_PROVIDER_SECRET_ARN") == ["functions/inference/run.sh"]
+    # the sweeper observes open video jobs upstream
+    assert handlers_with("EMPIRIO_PROVIDER_SECRET_ARN") == [
+        "functions.sweeper.handler.handler",
+        "functions/inference/run.sh",
+    ]
     assert handlers_with("EMPIRIO_STRIPE_SECRET_ARN") == [
         "functions.balance_watch.handler.handler",
         "functions.billing.handler.handler",
@@ -334,3 +336,36 @@ def test_only_the_functions_that_talk_to_stripe_carry_the_payments_layer(templat
 def test_uploads_and_audio_pass_through_api_gateway_as_binary(template: dict[str, Any]) -> None:
     (api,) = resources(template, "AWS::ApiGateway::RestApi").values()
     assert set(api["Properties"]["BinaryMediaTypes"]) >= {"multipart/form-data", "audio/*", "image/*"}
+
+
+def test_videos_live_in_a_private_encrypted_expiring_bucket_only_two_functions_use(
+    template: dict[str, Any],
+) -> None:
+    (bucket,) = resources(template, "AWS::S3::Bucket").values()
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ] == {"SSEAlgorithm": "AES256"}
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == 7 and rule["Status"] == "Enabled"
+    (policy,) = resources(template, "AWS::S3::BucketPolicy").values()
+    (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    users = sorted(
+        f["Properties"]["Handler"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if "EMPIRIO_VIDEOS_BUCKET" in f["Properties"]["Environment"]["Variables"]
+    )
+    assert users == ["functions.sweeper.handler.handler", "functions/inference/run.sh"]
+    assert (
+        "video/*"
+        in next(iter(resources(template, "AWS::ApiGateway::RestApi").values()))["Properties"][
+            "BinaryMediaTypes"
+        ]
+    )

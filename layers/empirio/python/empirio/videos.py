@@ -146,7 +146,9 @@ def _settle_completed(
 ) -> dict[str, Any]:
     account_id, job_id = job["account_id"], job["job_id"]
     measured = mp4.seconds(data) or progress.seconds or Fraction(int(job["seconds"]))
-    billed = min(math.ceil(measured - Fraction(1, 1000)), int(job["seconds"]))  # whole seconds, never past asked
+    billed = min(
+        math.ceil(measured - Fraction(1, 1000)), int(job["seconds"])
+    )  # whole seconds, never past asked
     now = time.time()
     entry = context.ledger.hold_entry(account_id, job_id)
     if entry is None:
@@ -181,7 +183,9 @@ def _fail(context: Context, job: dict[str, Any], model: CatalogModel | None, mes
     entry = context.ledger.hold_entry(account_id, job_id)
     now = time.time()
     if entry is not None and model is not None:
-        context.meter.void_hold(_request(job, model), hold_from_entry(entry), _record(job, model, now, message))
+        context.meter.void_hold(
+            _request(job, model), hold_from_entry(entry), _record(job, model, now, message)
+        )
     elif entry is not None:
         context.ledger.void(hold_from_entry(entry))
     ended = {

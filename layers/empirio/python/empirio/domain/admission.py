@@ -167,7 +167,9 @@ def _credits_error(
             code="negative_balance",
         )
     if not model.pricing.output_per_mtok:  # priced per request, image or second: the worst case is fixed
-        worst = cost_micros(Usage(input_tokens=prompt_tokens, output_tokens=requested_max or 0), model.pricing)
+        worst = cost_micros(
+            Usage(input_tokens=prompt_tokens, output_tokens=requested_max or 0), model.pricing
+        )
         return InsufficientCreditsError(
             f"Insufficient credits: this request on {model.id} may cost up to ${format_usd(worst)}, which is held "
             f"before it runs, and the balance is ${format_usd(available)}. Add credits or ask for less."

@@ -46,7 +46,7 @@ class VideoRequest:
 
 @dataclass(frozen=True)
 class VideoProgress:
-    """What an upstream says of a job: its status, progress (0–100), and once completed the seconds it made
+    """What an upstream says of a job: its status, progress (0 to 100), and once completed the seconds it made
     (when it says) and where the result is (``stored_key``: already in our bucket, as Bedrock writes it)."""
 
     status: str

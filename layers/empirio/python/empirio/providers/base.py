@@ -103,7 +103,9 @@ class VideoGenerator(Protocol):
     ``output_uri`` is where a provider that writes to S3 itself (Bedrock) puts the result; the returned reference
     is what ``video_status`` and ``video_content`` are asked about."""
 
-    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str: ...
+    async def start_video(
+        self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str
+    ) -> str: ...
 
     async def video_status(self, reference: str, model: CatalogModel) -> VideoProgress: ...
 

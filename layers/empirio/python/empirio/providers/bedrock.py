@@ -256,7 +256,9 @@ class BedrockProvider:
             rows = [parse_titan(p) for p in payloads]
         return Embeddings([vector for vector, _ in rows], sum(tokens for _, tokens in rows))
 
-    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str:
+    async def start_video(
+        self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str
+    ) -> str:
         """StartAsyncInvoke, the result written under ``output_uri``; the reference keeps both."""
         arn = await bedrock_runtime.start_async_invoke(
             model.region,

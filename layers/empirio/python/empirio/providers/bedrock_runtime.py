@@ -74,7 +74,12 @@ async def invoke_json(
 
 
 async def start_async_invoke(
-    region: str, endpoint_url: str | None, model_id: str, model_input: dict[str, Any], output_uri: str, token: str
+    region: str,
+    endpoint_url: str | None,
+    model_id: str,
+    model_input: dict[str, Any],
+    output_uri: str,
+    token: str,
 ) -> str:
     """StartAsyncInvoke (video): the job writes its result under ``output_uri`` (S3); ``token`` makes a retried
     start the same job. Returns the invocation ARN."""

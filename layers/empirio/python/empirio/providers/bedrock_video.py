@@ -11,14 +11,22 @@ from empirio.formats.openai_videos import VideoProgress, VideoRequest
 from empirio.providers.base import UpstreamError
 
 LUMA_SECONDS = (5, 9)
-LUMA_RATIOS = {"1:1": 1.0, "16:9": 16 / 9, "9:16": 9 / 16, "4:3": 4 / 3, "3:4": 3 / 4, "21:9": 21 / 9, "9:21": 9 / 21}
+LUMA_RATIOS = {
+    "1:1": 1.0,
+    "16:9": 16 / 9,
+    "9:16": 9 / 16,
+    "4:3": 4 / 3,
+    "3:4": 3 / 4,
+    "21:9": 21 / 9,
+    "9:21": 9 / 21,
+}
 NOVA_REEL_SIZE = "1280x720"
 _STATUS = {"InProgress": "in_progress", "Completed": "completed", "Failed": "failed"}
 
 
 def _luma(request: VideoRequest) -> dict[str, Any]:
     if request.seconds not in LUMA_SECONDS:
-        raise UpstreamError(400, "Luma Ray 2 makes videos of 5 or 9 seconds; ask for seconds \"5\" or \"9\".")
+        raise UpstreamError(400, 'Luma Ray 2 makes videos of 5 or 9 seconds; ask for seconds "5" or "9".')
     ratio = request.width / request.height
     aspect = min(LUMA_RATIOS, key=lambda name: abs(LUMA_RATIOS[name] - ratio))
     return {

@@ -204,7 +204,9 @@ class LocalProvider:
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
         return embed(request)
 
-    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str:
+    async def start_video(
+        self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str
+    ) -> str:
         return local_video.start(request)
 
     async def video_status(self, reference: str, model: CatalogModel) -> VideoProgress:

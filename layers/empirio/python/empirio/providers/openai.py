@@ -365,7 +365,9 @@ class OpenAIProvider:
         with readable():
             return parse_embeddings(payload, len(request.inputs))
 
-    async def start_video(self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str) -> str:
+    async def start_video(
+        self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str
+    ) -> str:
         payload = await transport.call_json(openai_videos.build_create(request, model))
         with readable():
             return openai_videos.parse_created(payload)

@@ -115,7 +115,10 @@ CHATS = TableSpec("chats", partition_key="account_id", sort_key="chat_id")
 # Asynchronous generation jobs (videos) per account, newest first (job ids sort by creation time); jobs not yet
 # ended carry open_shard, a sparse index the sweeper polls so every job is settled even if no one asks again.
 JOBS = TableSpec(
-    "jobs", partition_key="account_id", sort_key="job_id", indexes=(IndexSpec("open", "open_shard", "job_id"),)
+    "jobs",
+    partition_key="account_id",
+    sort_key="job_id",
+    indexes=(IndexSpec("open", "open_shard", "job_id"),),
 )
 
 TABLES: tuple[TableSpec, ...] = (
