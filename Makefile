@@ -13,7 +13,7 @@ RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urlli
 # The Stripe SDK and what only it needs: a layer of their own, for the two functions that talk to Stripe.
 PAYMENTS := stripe requests certifi charset-normalizer
 
-.PHONY: uv install dev test lint synth deploy requirements bench soak audit clean vendor browser
+.PHONY: uv install dev test lint synth deploy requirements bench soak audit clean vendor browser catalog
 
 # The browser tests drive Debian's chromium (Playwright cannot download browsers here).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -47,6 +47,9 @@ requirements: | uv  # the dependency layer (every function) and the payments lay
 		$(foreach p,$(RUNTIME_PROVIDED) $(PAYMENTS),--no-emit-package $(p)) > layers/deps/requirements.txt
 	$(UV) export --frozen --no-default-groups --no-emit-project --no-hashes --no-header \
 		| grep -E '^($(subst $(eval) ,|,$(PAYMENTS)))==' > layers/payments/requirements.txt
+
+catalog: install  # prices, limits and shutdown dates from LiteLLM's model cost map; read the diff, then commit
+	$(RUN) python catalog/refresh.py
 
 bench: install
 	$(RUN) python -m bench.run

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from empirio.context import Context
 from empirio.domain.pricing import Usage
 from empirio.formats.openai_images import ImageEditRequest, ImageRequest, Images, render_response
-from empirio.providers.base import ImageGenerator
+from empirio.providers.base import ImageEditor, ImageGenerator
 from functions.inference.metered import UnitCall, json_body, resolve, run_metered
 
 MAX_TOKENS_PER_INPUT_IMAGE = 8_192  # GPT-image counts an input image in the hundreds to a few thousand tokens
@@ -26,12 +26,20 @@ async def handle(
     context: Context, call: UnitCall, request: ImageRequest, edit: ImageEditRequest | None = None
 ) -> Response:
     """A generation, or (with ``edit``) an edit of uploaded images: the same worst case and charge."""
-    model, generator = resolve(context, request.model, call.endpoint, ImageGenerator)
+    if edit is not None:
+        model, editor = resolve(context, request.model, call.endpoint, ImageEditor)
+
+        async def produce() -> Images:
+            return await editor.edit(edit, model)
+
+    else:
+        model, generator = resolve(context, request.model, call.endpoint, ImageGenerator)
+
+        async def produce() -> Images:
+            return await generator.generate(request, model)
+
     token_priced = model.pricing.output_per_mtok is not None
     image_tokens = MAX_TOKENS_PER_INPUT_IMAGE * len(edit.images) if edit else 0
-
-    async def produce() -> Images:
-        return await (generator.edit(edit, model) if edit else generator.generate(request, model))
 
     return await run_metered(
         context,

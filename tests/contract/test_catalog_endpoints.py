@@ -16,6 +16,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/embeddings": {"input": "hi"},
     "/v1/images/generations": {"prompt": "a fox", "size": "16x16"},
     "/v1/audio/speech": {"input": "hi", "voice": "alloy", "response_format": "wav"},
+    "/v1/videos": {"prompt": "a fox", "seconds": "4"},
 }
 
 
@@ -30,6 +31,7 @@ def test_one_model_of_every_listed_endpoint_answers(client: Any, operator: Any) 
         "/v1/images/generations",
         "/v1/audio/speech",
         "/v1/audio/transcriptions",
+        "/v1/videos",
     } <= endpoints
     for endpoint in sorted(endpoints):
         candidates = [m["id"] for m in listed if endpoint in m["endpoints"]]
@@ -65,7 +67,9 @@ def test_the_filters_list_only_models_that_work(client: Any, operator: Any) -> N
     images = client.get("/v1/models", params={"modality": "image"}, headers=headers).json()["data"]
     assert images and all(m["endpoints"] for m in images)
     videos = client.get("/v1/models", params={"endpoint": "/v1/videos"}, headers=headers).json()["data"]
-    assert videos == []  # not served yet: not listed
+    assert {m["id"] for m in videos} == {"bedrock/luma.ray-v2", "local/video"}  # sora-2 and Nova Reel retired
+    speech = client.get("/v1/models", params={"endpoint": "/v1/audio/speech"}, headers=headers).json()["data"]
+    assert {"aws/polly-neural", "local/speech"} <= {m["id"] for m in speech}
 
 
 def test_a_retired_model_answers_410_naming_its_replacement_and_is_not_listed(

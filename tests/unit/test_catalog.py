@@ -1,4 +1,5 @@
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,13 @@ def catalog():  # type: ignore[no-untyped-def]
 
 
 def test_the_shipped_catalog_is_valid_and_broad(catalog) -> None:  # type: ignore[no-untyped-def]
-    assert len(catalog) >= 40
+    today = date(2026, 12, 2)
+    live = [m for m in catalog.models if m.provider != "local" and not m.retired(today)]
+    assert len(live) >= 118  # real models with the providers' current ids, not yet retired
     providers = {m.provider for m in catalog.models}
-    assert providers == {"openai", "anthropic", "bedrock", "local"}
+    assert providers == {"openai", "anthropic", "bedrock", "polly", "local"}
+    pinned = {"local/embed", "local/image", "local/speech", "local/transcribe", "local/video"}
+    assert pinned <= {m.id for m in catalog.models}
     assert len({m.owned_by for m in catalog.models}) >= 6
     modalities = {x for m in catalog.models for x in (*m.modalities.input, *m.modalities.output)}
     assert {"text", "image", "audio", "video", "document"} <= modalities

@@ -52,14 +52,22 @@ def test_a_single_token_array_is_one_input() -> None:
 def test_the_served_endpoints_table_matches_the_adapters() -> None:
     from empirio.domain.endpoints import PROVIDERS, SERVED
     from empirio.providers import registry
-    from empirio.providers.base import Embedder, ImageGenerator, SpeechSynthesizer, Transcriber
+    from empirio.providers.base import (
+        Embedder,
+        ImageEditor,
+        ImageGenerator,
+        SpeechSynthesizer,
+        Transcriber,
+        VideoGenerator,
+    )
 
     kinds: dict[str, type] = {
         "/v1/embeddings": Embedder,
         "/v1/images/generations": ImageGenerator,
-        "/v1/images/edits": ImageGenerator,
+        "/v1/images/edits": ImageEditor,
         "/v1/audio/speech": SpeechSynthesizer,
         "/v1/audio/transcriptions": Transcriber,
+        "/v1/videos": VideoGenerator,
     }
     for endpoint, kind in kinds.items():
         assert SERVED[endpoint] == {p for p in PROVIDERS if registry.capability(p, kind) is not None}, (

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from empirio.errors import GoneError
 
-Provider = Literal["openai", "anthropic", "bedrock", "local"]
+Provider = Literal["openai", "anthropic", "bedrock", "polly", "local"]
 Modality = Literal["text", "image", "audio", "video", "document", "embedding"]
 
 PRICING_UNITS = (

@@ -6,13 +6,14 @@ import every adapter)."""
 from __future__ import annotations
 
 CHAT_ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/messages")
-PROVIDERS = ("openai", "anthropic", "bedrock", "local")
+CHAT_PROVIDERS = ("openai", "anthropic", "bedrock", "local")
+PROVIDERS = (*CHAT_PROVIDERS, "polly")
 SERVED: dict[str, frozenset[str]] = {
-    **{endpoint: frozenset(PROVIDERS) for endpoint in CHAT_ENDPOINTS},
+    **{endpoint: frozenset(CHAT_PROVIDERS) for endpoint in CHAT_ENDPOINTS},
     "/v1/embeddings": frozenset({"openai", "bedrock", "local"}),
-    "/v1/images/generations": frozenset({"openai", "local"}),
+    "/v1/images/generations": frozenset({"openai", "bedrock", "local"}),
     "/v1/images/edits": frozenset({"openai", "local"}),
-    "/v1/audio/speech": frozenset({"openai", "local"}),
+    "/v1/audio/speech": frozenset({"openai", "polly", "local"}),
     "/v1/audio/transcriptions": frozenset({"openai", "local"}),
     "/v1/videos": frozenset({"openai", "bedrock", "local"}),
 }

@@ -29,7 +29,12 @@ def build(seconds: Fraction, comment: str, tone_hz: float = 220.0, rate: int = S
     pcm = array("h", (int(3000 * math.sin(step * i)) for i in range(frames)))
     if sys.byteorder == "big":
         pcm.byteswap()
-    samples = pcm.tobytes()
+    return wrap_pcm(pcm.tobytes(), rate, comment)
+
+
+def wrap_pcm(samples: bytes, rate: int, comment: str = "") -> bytes:
+    """16-bit mono little-endian PCM in a WAV container (with ``comment`` in a LIST/INFO/ICMT chunk)."""
+    samples = samples[: len(samples) // 2 * 2]
     text = comment.encode("utf-8") + b"\x00"
     if len(text) % 2:
         text += b"\x00"

@@ -76,9 +76,14 @@ class Embedder(Protocol):
 
 @runtime_checkable
 class ImageGenerator(Protocol):
-    """A provider that serves ``/v1/images/generations`` and ``/v1/images/edits``."""
+    """A provider that serves ``/v1/images/generations``."""
 
     async def generate(self, request: ImageRequest, model: CatalogModel) -> Images: ...
+
+
+@runtime_checkable
+class ImageEditor(Protocol):
+    """A provider that serves ``/v1/images/edits``."""
 
     async def edit(self, request: ImageEditRequest, model: CatalogModel) -> Images: ...
 

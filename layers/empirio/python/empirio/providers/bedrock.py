@@ -32,9 +32,11 @@ from empirio.domain.canonical import (
     UsageUpdate,
 )
 from empirio.domain.catalog import CatalogModel
+from empirio.domain.tokens import count_text
 from empirio.formats.openai_embeddings import EmbeddingRequest
+from empirio.formats.openai_images import ImageRequest, Images
 from empirio.formats.openai_videos import VideoProgress, VideoRequest
-from empirio.providers import bedrock_runtime, bedrock_video
+from empirio.providers import bedrock_images, bedrock_runtime, bedrock_video
 from empirio.providers.base import Embeddings, Options, UpstreamError, readable
 
 _FINISH: dict[str, FinishReason] = {
@@ -237,12 +239,44 @@ def parse_titan(payload: dict[str, Any]) -> tuple[list[float], int]:
     return [float(x) for x in vector], int(payload.get("inputTextTokenCount") or 0)
 
 
+COHERE_BATCH = 96  # texts a call
+COHERE_V4_DIMENSIONS = (256, 512, 1024, 1536)
+
+
+def cohere_body(texts: list[str], model: CatalogModel, dimensions: int | None) -> dict[str, Any]:
+    """Cohere Embed (v3, v4): documents to be searched, floats; v4 takes an output dimension."""
+    body: dict[str, Any] = {
+        "texts": texts,
+        "input_type": "search_document",
+        "embedding_types": ["float"],
+        "truncate": "NONE",
+    }
+    if dimensions is not None:
+        if "embed-v4" not in model.upstream_model or dimensions not in COHERE_V4_DIMENSIONS:
+            raise UpstreamError(400, f"{model.id} does not take dimensions={dimensions}.")
+        body["output_dimension"] = dimensions
+    return body
+
+
+def parse_cohere(payload: dict[str, Any], expected: int) -> list[list[float]]:
+    embeddings = payload["embeddings"]
+    vectors = embeddings["float"] if isinstance(embeddings, dict) else embeddings
+    if len(vectors) != expected:
+        raise ValueError(f"{len(vectors)} embeddings for {expected} texts")
+    return [[float(x) for x in vector] for vector in vectors]
+
+
 class BedrockProvider:
     async def embed(self, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
-        """Titan V2: one InvokeModel per input (token arrays are refused: Titan takes text)."""
+        """Titan V2: one InvokeModel per input; Cohere: up to 96 texts a call, its tokens from Bedrock's
+        input-token header (our count of the text when a model sends none). Token arrays are refused: both
+        take text."""
         if any(not isinstance(i, str) for i in request.inputs):
             raise UpstreamError(400, f"{model.id} takes text inputs, not token arrays.")
-        bodies = [titan_body(str(i), request.dimensions) for i in request.inputs]
+        texts = [str(i) for i in request.inputs]
+        if "cohere.embed" in model.upstream_model:
+            return await self._cohere(texts, request, model)
+        bodies = [titan_body(text, request.dimensions) for text in texts]
         gate = asyncio.Semaphore(EMBED_CONCURRENCY)
 
         async def one(body: dict[str, Any]) -> dict[str, Any]:
@@ -255,6 +289,45 @@ class BedrockProvider:
         with readable():
             rows = [parse_titan(p) for p in payloads]
         return Embeddings([vector for vector, _ in rows], sum(tokens for _, tokens in rows))
+
+    async def _cohere(self, texts: list[str], request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
+        batches = [texts[i : i + COHERE_BATCH] for i in range(0, len(texts), COHERE_BATCH)]
+        answers = await asyncio.gather(
+            *(
+                bedrock_runtime.invoke(
+                    model.region,
+                    model.base_url,
+                    model.upstream_model,
+                    cohere_body(b, model, request.dimensions),
+                )
+                for b in batches
+            )
+        )
+        vectors: list[list[float]] = []
+        tokens = 0
+        for batch, (payload, counted) in zip(batches, answers, strict=True):
+            with readable():
+                vectors += parse_cohere(payload, len(batch))
+            tokens += counted if counted is not None else sum(count_text(t) for t in batch)
+        return Embeddings(vectors, tokens)
+
+    async def generate(self, request: ImageRequest, model: CatalogModel) -> Images:
+        """Stability: one image a call, ``n`` calls at once; Amazon's models: ``n`` images in one call."""
+        if bedrock_images.is_stability(model):
+            body = bedrock_images.stability_body(request)
+            payloads = await asyncio.gather(
+                *(
+                    bedrock_runtime.invoke_json(model.region, model.base_url, model.upstream_model, body)
+                    for _ in range(request.n)
+                )
+            )
+        else:
+            body = bedrock_images.amazon_body(request)
+            payloads = [
+                await bedrock_runtime.invoke_json(model.region, model.base_url, model.upstream_model, body)
+            ]
+        with readable():
+            return Images([image for payload in payloads for image in bedrock_images.parse(payload)])
 
     async def start_video(
         self, request: VideoRequest, model: CatalogModel, job_id: str, output_uri: str

@@ -27,7 +27,7 @@ def _client(region: str, endpoint_url: str | None, retry: bool = True) -> Any:
     return boto3.client("bedrock-runtime", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
-def _mapped(error: Exception) -> UpstreamError:
+def mapped(error: Exception) -> UpstreamError:
     if isinstance(error, ReadTimeoutError):
         return UpstreamError(504, "The upstream provider timed out.")
     if isinstance(error, ClientError):
@@ -52,25 +52,34 @@ async def converse(
         )
         return result
     except (ClientError, BotoCoreError) as error:
-        raise _mapped(error) from None
+        raise mapped(error) from None
+
+
+async def invoke(
+    region: str, endpoint_url: str | None, model_id: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], int | None]:
+    """InvokeModel with a JSON body and answer (embeddings, images), and the input tokens Bedrock counted (its
+    ``x-amzn-bedrock-input-token-count`` header; None when the model sends none)."""
+
+    def call() -> tuple[dict[str, Any], int | None]:
+        response = _client(region, endpoint_url).invoke_model(
+            modelId=model_id, body=json.dumps(body), contentType="application/json", accept="application/json"
+        )
+        parsed: dict[str, Any] = json.loads(response["body"].read())
+        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        counted = headers.get("x-amzn-bedrock-input-token-count")
+        return parsed, int(counted) if counted is not None and str(counted).isdigit() else None
+
+    try:
+        return await asyncio.to_thread(call)
+    except (ClientError, BotoCoreError) as error:
+        raise mapped(error) from None
 
 
 async def invoke_json(
     region: str, endpoint_url: str | None, model_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
-    """InvokeModel with a JSON body and answer (embeddings, images)."""
-
-    def call() -> dict[str, Any]:
-        response = _client(region, endpoint_url).invoke_model(
-            modelId=model_id, body=json.dumps(body), contentType="application/json", accept="application/json"
-        )
-        parsed: dict[str, Any] = json.loads(response["body"].read())
-        return parsed
-
-    try:
-        return await asyncio.to_thread(call)
-    except (ClientError, BotoCoreError) as error:
-        raise _mapped(error) from None
+    return (await invoke(region, endpoint_url, model_id, body))[0]
 
 
 async def start_async_invoke(
@@ -96,7 +105,7 @@ async def start_async_invoke(
     try:
         return await asyncio.to_thread(call)
     except (ClientError, BotoCoreError) as error:
-        raise _mapped(error) from None
+        raise mapped(error) from None
 
 
 async def get_async_invoke(region: str, endpoint_url: str | None, arn: str) -> dict[str, Any]:
@@ -106,7 +115,7 @@ async def get_async_invoke(region: str, endpoint_url: str | None, arn: str) -> d
         )
         return result
     except (ClientError, BotoCoreError) as error:
-        raise _mapped(error) from None
+        raise mapped(error) from None
 
 
 async def converse_stream(
@@ -136,7 +145,7 @@ async def converse_stream(
                     break
                 hand(event)
         except (ClientError, BotoCoreError) as error:
-            hand(_mapped(error))
+            hand(mapped(error))
         except Exception as error:  # surfaced to the caller, not lost in the thread
             hand(UpstreamError(502, f"Bedrock stream failed: {error}"))
         finally:
