@@ -57,7 +57,12 @@ def _model(model_id: str, provider: str, upstream_model: str, base_url: str | No
 
 
 def catalog_for(base: str) -> dict[str, Any]:
-    urls = {"openai": f"{base}/openai/v1", "anthropic": f"{base}/anthropic", "bedrock": f"{base}/bedrock"}
+    urls = {
+        "openai": f"{base}/openai/v1",
+        "anthropic": f"{base}/anthropic",
+        "bedrock": f"{base}/bedrock",
+        "polly": f"{base}/polly",
+    }
     models = [_model(f"test/{p}", p, f"{p}-model", urls[p]) for p in ("openai", "anthropic", "bedrock")]
     for scenario in (
         "fail-429",
@@ -93,6 +98,7 @@ def catalog_for(base: str) -> dict[str, Any]:
         ("test/openai-embed", "openai", "text-embedding-3-small"),
         ("test/openai-embed-fail-500", "openai", "fail-500"),
         ("test/bedrock-embed", "bedrock", "amazon.titan-embed-text-v2:0"),
+        ("test/bedrock-cohere-embed", "bedrock", "us.cohere.embed-v4:0"),
     ):
         models.append(
             {
@@ -119,6 +125,25 @@ def catalog_for(base: str) -> dict[str, Any]:
                 "max_output_tokens": cap,
             }
         )
+    models.append(
+        {
+            **_model("test/bedrock-image", "bedrock", "stability.stable-image-core-v1:1", urls["bedrock"]),
+            "endpoints": ["/v1/images/generations"],
+            "modalities": {"input": ["text"], "output": ["image"]},
+            "pricing": {"per_image": "0.04"},
+            "max_output_tokens": 1,
+        }
+    )
+    models.append(
+        {
+            **_model("test/polly", "polly", "neural", urls["polly"]),
+            "endpoints": ["/v1/audio/speech"],
+            "modalities": {"input": ["text"], "output": ["audio"]},
+            "pricing": {"input_per_mtok": "16.00"},
+            "max_output_tokens": 1,
+            "context_window": 3000,
+        }
+    )
     models.append(
         {
             **_model("test/openai-tts", "openai", "gpt-4o-mini-tts", urls["openai"]),

@@ -105,6 +105,7 @@ class FakeUpstream(FakeVideos):
             app.router.add_post("/bedrock/model/{model_id}/converse-stream", self.bedrock_stream)
             app.router.add_post("/bedrock/model/{model_id}/invoke", self.bedrock_invoke)
             self.video_routes(app)
+            app.router.add_post("/polly/v1/speech", self.polly_speech)
             self._runner = web.AppRunner(app, access_log=None)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -431,14 +432,21 @@ class FakeUpstream(FakeVideos):
         return web.json_response(payload)
 
     async def bedrock_invoke(self, request: web.Request) -> web.Response:
-        """InvokeModel for Titan Text Embeddings V2: the recorded answer, cut to the asked dimensions."""
+        """InvokeModel: Titan Text Embeddings V2 (the recorded answer, cut to the asked dimensions), Cohere Embed
+        (a vector per text, tokens in the header) and Stability's image models (one image; the prompt
+        "filtered" is refused as Stability's filter refuses)."""
         body = await self._record(request)
+        model = request.match_info["model_id"]
         if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
             return _error(403, "missing SigV4 signature")
-        if request.match_info["model_id"] == "fail-500":
+        if model == "fail-500":
             return web.json_response(
                 {"message": "internal"}, status=500, headers={"x-amzn-errortype": "InternalServerException"}
             )
+        if "cohere.embed" in model:
+            return self._cohere(body)
+        if "stability." in model:
+            return self._stability(body)
         if not isinstance(body.get("inputText"), str) or body.get("dimensions") not in (256, 512, 1024):
             return web.json_response(
                 {"message": "inputText and dimensions (256, 512, 1024) are required"},
@@ -450,6 +458,72 @@ class FakeUpstream(FakeVideos):
         vector = [vector[i % len(vector)] for i in range(body["dimensions"])]
         payload.update(embedding=vector, embeddingsByType={"float": vector})
         return web.json_response(payload)
+
+    @staticmethod
+    def _invalid(message: str) -> web.Response:
+        return web.json_response(
+            {"message": message}, status=400, headers={"x-amzn-errortype": "ValidationException"}
+        )
+
+    def _cohere(self, body: dict[str, Any]) -> web.Response:
+        texts = body.get("texts")
+        if not isinstance(texts, list) or not texts or len(texts) > 96 or not body.get("input_type"):
+            return self._invalid("texts (1 to 96) and input_type are required")
+        payload = copy.deepcopy(fixture("bedrock_cohere_embed.json"))
+        vector = payload["embeddings"]["float"][0]
+        size = int(body.get("output_dimension") or 1024)
+        payload["embeddings"]["float"] = [[vector[i % len(vector)] for i in range(size)] for _ in texts]
+        payload["texts"] = texts
+        tokens = sum(len(str(t).split()) + 1 for t in texts)
+        return web.json_response(payload, headers={"x-amzn-bedrock-input-token-count": str(tokens)})
+
+    def _stability(self, body: dict[str, Any]) -> web.Response:
+        if not body.get("prompt") or body.get("aspect_ratio") not in (
+            "1:1",
+            "16:9",
+            "9:16",
+            "21:9",
+            "9:21",
+            "3:2",
+            "2:3",
+            "5:4",
+            "4:5",
+        ):
+            return self._invalid("prompt and a known aspect_ratio are required")
+        payload = copy.deepcopy(fixture("bedrock_stability_image.json"))
+        if "filtered" in str(body["prompt"]):
+            payload["finish_reasons"] = ["Filter reason: prompt"]
+        return web.json_response(payload)
+
+    async def polly_speech(self, request: web.Request) -> web.Response:
+        """Polly's SynthesizeSpeech: 16 kHz PCM (or bytes standing for MP3) of 50 ms a character, and the billed
+        characters in x-amzn-RequestCharacters."""
+        body = await self._record(request)
+        if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
+            return _error(403, "missing SigV4 signature")
+        text, fmt, engine = body.get("Text"), body.get("OutputFormat"), body.get("Engine")
+        if (
+            not text
+            or fmt not in ("mp3", "ogg_opus", "pcm")
+            or engine not in ("standard", "neural", "long-form", "generative")
+        ):
+            return web.json_response(
+                {"message": "Text, OutputFormat and Engine are required"},
+                status=400,
+                headers={"x-amzn-errortype": "ValidationException"},
+            )
+        if body.get("VoiceId") not in ("Joanna", "Matthew", "Ruth", "Stephen", "Danielle"):
+            return web.json_response(
+                {"message": "Voice is not available"},
+                status=400,
+                headers={"x-amzn-errortype": "ValidationException"},
+            )
+        samples = 16_000 * len(text) // 20
+        audio = bytes(2 * samples) if fmt == "pcm" else b"ID3" + bytes(len(text) * 40)
+        content_type = {"pcm": "audio/pcm", "mp3": "audio/mpeg", "ogg_opus": "audio/ogg"}[fmt]
+        return web.Response(
+            body=audio, content_type=content_type, headers={"x-amzn-RequestCharacters": str(len(text))}
+        )
 
     async def bedrock_stream(self, request: web.Request) -> web.StreamResponse:
         body, failure = await self._bedrock_body(request)

@@ -27,6 +27,19 @@ def _client(region: str, endpoint_url: str | None, retry: bool = True) -> Any:
     return boto3.client("bedrock-runtime", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
+# AWS errors that mean the request itself was refused (Bedrock's, and Polly's own names for them).
+REFUSALS = {
+    "ValidationException",
+    "ResourceNotFoundException",
+    "TextLengthExceededException",
+    "InvalidSsmlException",
+    "InvalidSampleRateException",
+    "EngineNotSupportedException",
+    "LanguageNotSupportedException",
+    "LexiconNotFoundException",
+}
+
+
 def mapped(error: Exception) -> UpstreamError:
     if isinstance(error, ReadTimeoutError):
         return UpstreamError(504, "The upstream provider timed out.")
@@ -35,7 +48,7 @@ def mapped(error: Exception) -> UpstreamError:
         message = error.response.get("Error", {}).get("Message", code)
         if code in {"ThrottlingException", "ServiceQuotaExceededException"}:
             return UpstreamError(429, f"The upstream provider is rate limiting: {message}", retry_after="1")
-        if code in {"ValidationException", "ResourceNotFoundException"}:
+        if code in REFUSALS:
             return UpstreamError(400, f"The upstream provider refused the request: {message}")
         if code == "ModelTimeoutException":
             return UpstreamError(504, "The upstream provider timed out.")
