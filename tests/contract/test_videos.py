@@ -242,3 +242,32 @@ def test_another_accounts_video_is_not_found(gateway: Gateway) -> None:
         stranger.videos.retrieve(video.id)
     with pytest.raises(openai.NotFoundError):
         stranger.videos.download_content(video.id)
+
+
+def test_an_input_reference_image_goes_upstream_as_a_file(gateway: Gateway) -> None:
+    from empirio.providers.local import png
+
+    image = png(8, 8, b"\x01\x02\x03\x04\x05\x06")
+    video = gateway.openai().videos.create(
+        model="test/openai-video",
+        prompt="animate this",
+        seconds="4",
+        input_reference=("first.png", image, "image/png"),
+    )
+    sent = gateway.upstream.last("/openai/v1/videos")["body"]
+    assert sent["input_reference"] == {
+        "filename": "first.png",
+        "content_type": "image/png",
+        "bytes": len(image),
+    }
+    assert sent["prompt"] == "animate this" and video.status == "queued"
+
+
+def test_an_input_reference_that_is_not_an_image_is_refused_before_anything_is_held(gateway: Gateway) -> None:
+    before = gateway.balance()
+    with pytest.raises(openai.BadRequestError) as refused:
+        gateway.openai().videos.create(
+            model="local/video", prompt="x", seconds="4", input_reference=("a.txt", b"hello", "text/plain")
+        )
+    assert refused.value.body["param"] == "input_reference"  # type: ignore[index]
+    assert gateway.balance() == before
