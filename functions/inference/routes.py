@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -187,7 +188,8 @@ async def delete_video(request: Request, video_id: str) -> Response:
 async def _multipart(
     request: Request,
 ) -> tuple[bytes, dict[str, str], dict[str, list[str]], dict[str, list[Upload]]]:
-    """A multipart upload: the raw body (for idempotency), its text fields (last value, and every value of each),
+    """A multipart upload: what identifies its content (for Idempotency-Key: the fields and each file's SHA-256,
+    not the raw body, whose boundary is random per send), its text fields (last value, and every value of each),
     and its files by field name. Larger than the endpoints take: 413 before anything else."""
     raw = await request.body()
     if len(raw) > MAX_UPLOAD_BYTES:
@@ -215,7 +217,15 @@ async def _multipart(
                 lists.setdefault(name, []).append(value)
     finally:
         await form.close()
-    return raw, fields, lists, files
+    identity = {
+        "fields": sorted(lists.items()),
+        "files": sorted(
+            (name, u.filename, u.content_type, hashlib.sha256(u.content).hexdigest())
+            for name, uploads in files.items()
+            for u in uploads
+        ),
+    }
+    return json.dumps(identity).encode(), fields, lists, files
 
 
 @router.post("/v1/messages/count_tokens")

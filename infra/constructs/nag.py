@@ -54,7 +54,7 @@ def acknowledge_findings(stack: Stack, tables: Tables) -> None:
     acknowledgments = [
         Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason) for rule, reason in REASONS.items()
     ]
-    videos = stack.node.find_child("Videos").node.default_child
+    videos = stack.node.find_child("Videos").node.find_child("Bucket").node.default_child
     acknowledgments.append(
         Acknowledgment(
             id=f"AwsSolutions::AwsSolutions-IAM5[Resource::<{stack.get_logical_id(videos)}.Arn>/videos/*]",  # type: ignore[arg-type]

@@ -9,14 +9,13 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from empirio.routes import FAMILIES, JOBS, Family
-from empirio.videos import RESULT_SECONDS
 from infra.constructs.api_function import ApiFunction
 from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
+from infra.constructs.media import Videos, grant_models
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.nag import acknowledge_findings
 from infra.constructs.people import People
@@ -95,7 +94,7 @@ class GatewayStack(Stack):
         people = People(self, "People", prod=prod)
         layers = self._layers()
         payments_layer = self._payments_layer()
-        videos = self._videos_bucket(prod)
+        videos = Videos(self, "Videos", prod=prod)
         environment = {
             **tables.environment(),
             "EMPIRIO_CATALOG": "/opt/catalog/models.json",
@@ -169,11 +168,11 @@ class GatewayStack(Stack):
                 fn = self._function(family.name, family.handler, family_layers, env, tables)
             if family.calls_models:
                 provider_keys.grant_read(fn)
-                self._grant_models(fn)
+                grant_models(self, fn)
             if family.name in STRIPE_USERS:
                 stripe_keys.grant_read(fn)
             if family.name in VIDEO_USERS:
-                self._grant_videos(fn, videos)
+                videos.grant(fn)
             self._routes(api, family, fn)
         for job in JOBS:
             job_env = {**environment, **(payments_env if job.name in STRIPE_USERS else {})}
@@ -185,8 +184,8 @@ class GatewayStack(Stack):
                 stripe_keys.grant_read(fn)
             if job.name in VIDEO_USERS:
                 provider_keys.grant_read(fn)
-                self._grant_models(fn)
-                self._grant_videos(fn, videos)
+                grant_models(self, fn)
+                videos.grant(fn)
             if job.name == "balance_watch":
                 self._watch_balances(fn, tables, sender)
             events.Rule(
@@ -203,60 +202,7 @@ class GatewayStack(Stack):
         CfnOutput(self, "ProviderKeysSecret", value=provider_keys.secret_arn)
         CfnOutput(self, "StripeKeysSecret", value=stripe_keys.secret_arn)
         CfnOutput(self, "StripeWebhookUrl", value=api.url + "v1/billing/webhook")
-        CfnOutput(self, "VideosBucket", value=videos.bucket_name)
-
-    def _videos_bucket(self, prod: bool) -> s3.Bucket:
-        """Generated videos: private, encrypted, TLS only, each object expired when its job's result does."""
-        return s3.Bucket(
-            self,
-            "Videos",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=False,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(RESULT_SECONDS // 86400),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
-            removal_policy=RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY,
-        )
-
-    def _grant_videos(self, fn: lambda_.Function, bucket: s3.Bucket) -> None:
-        """Read, write and delete results under videos/ (Bedrock writes there with the caller's permissions)."""
-        fn.add_environment("EMPIRIO_VIDEOS_BUCKET", bucket.bucket_name)
-        fn.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                resources=[bucket.arn_for_objects("videos/*")],
-            )
-        )
-
-    def _grant_models(self, fn: lambda_.Function) -> None:
-        """Bedrock's foundation models and inference profiles (Converse, InvokeModel, the asynchronous video
-        jobs) and Amazon Polly's speech."""
-        fn.add_to_role_policy(
-            iam.PolicyStatement(
-                # StartAsyncInvoke is authorized as InvokeModel; Converse and ConverseStream as the two invokes
-                actions=[
-                    "bedrock:InvokeModel",
-                    "bedrock:InvokeModelWithResponseStream",
-                    "bedrock:GetAsyncInvoke",
-                ],
-                resources=[
-                    f"arn:{self.partition}:bedrock:*::foundation-model/*",
-                    self.format_arn(service="bedrock", resource="inference-profile", resource_name="*"),
-                    self.format_arn(service="bedrock", resource="async-invoke", resource_name="*"),
-                ],
-            )
-        )
-        fn.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["polly:SynthesizeSpeech"],
-                resources=[self.format_arn(service="polly", resource="lexicon", resource_name="*")],
-            )
-        )
+        CfnOutput(self, "VideosBucket", value=videos.bucket.bucket_name)
 
     def _watch_balances(self, fn: lambda_.Function, tables: Tables, sender: object) -> None:
         """The balance watch also runs on the accounts table's stream, for accounts with a threshold or auto

@@ -271,3 +271,17 @@ def test_an_input_reference_that_is_not_an_image_is_refused_before_anything_is_h
         )
     assert refused.value.body["param"] == "input_reference"  # type: ignore[index]
     assert gateway.balance() == before
+
+
+def test_a_retried_creation_with_its_idempotency_key_is_the_same_job_held_once(gateway: Gateway) -> None:
+    client = gateway.openai()
+    before = gateway.balance()
+    first = client.videos.with_raw_response.create(
+        model="local/video", prompt="once", seconds="4", extra_headers={"Idempotency-Key": "video-1"}
+    )
+    again = client.videos.with_raw_response.create(
+        model="local/video", prompt="once", seconds="4", extra_headers={"Idempotency-Key": "video-1"}
+    )
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.parse().id == first.parse().id
+    assert gateway.balance() == before - 200_000 and len(client.videos.list().data) == 1
