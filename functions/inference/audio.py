@@ -59,7 +59,7 @@ async def speech(context: Context, call: UnitCall, request: SpeechRequest) -> Re
         context,
         call,
         model,
-        prompt_tokens=len(request.input.encode("utf-8")),
+        prompt_tokens=len(request.input.encode("utf-8", "surrogatepass")),
         max_tokens=model.max_output_tokens if token_priced else 0,
         units=Usage(audio_seconds=speech_worst_seconds(request)),
         produce=produce,

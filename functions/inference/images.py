@@ -46,7 +46,8 @@ async def handle(
         call,
         model,
         # a tokenizer never makes more tokens than bytes; an image to edit at most MAX_TOKENS_PER_INPUT_IMAGE
-        prompt_tokens=len(request.prompt.encode("utf-8")) + (image_tokens if token_priced else 0),
+        prompt_tokens=len(request.prompt.encode("utf-8", "surrogatepass"))
+        + (image_tokens if token_priced else 0),
         max_tokens=request.n * model.max_output_tokens if token_priced else 0,
         units=Usage(images=request.n),
         produce=produce,

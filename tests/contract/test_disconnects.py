@@ -97,5 +97,5 @@ def test_a_disconnect_is_settled_before_the_response_ends(gateway: Gateway, case
     assert record["input_tokens"] > 0
     assert books["charged"] == record["cost"] > 0
     ledger = gateway.context.ledger.entries(gateway.account_id)
-    charges = [e for e in ledger if e["kind"] == "charge"]
+    charges = [e for e in ledger if e["kind"] == "hold" and e["status"] == "settled"]
     assert len(charges) == 1 and charges[0]["charge"] == record["cost"]

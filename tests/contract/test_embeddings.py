@@ -158,3 +158,27 @@ def test_an_idempotent_retry_replays_without_a_second_charge(gateway: Gateway) -
     second = gateway.client.post("/v1/embeddings", headers=headers, json=body)
     assert second.headers.get("idempotent-replayed") == "true" and second.json() == first.json()
     assert gateway.balance() == after_first
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/embeddings", {"model": "local/embed", "input": "a\ud800b"}),
+        ("/v1/images/generations", {"model": "local/image", "prompt": "a\ud800b", "size": "8x8"}),
+        (
+            "/v1/audio/speech",
+            {"model": "local/speech", "input": "a\ud800b", "voice": "alloy", "response_format": "wav"},
+        ),
+        ("/v1/videos", {"model": "local/video", "prompt": "a\ud800b", "seconds": "1"}),
+    ],
+)
+def test_a_lone_surrogate_in_the_text_is_not_a_server_error(gateway: Gateway, path: str, body: Any) -> None:
+    import json
+
+    raw = json.dumps(body)  # JSON may carry "\ud800", which Python decodes to a lone surrogate
+    response = gateway.client.post(
+        path,
+        content=raw,
+        headers={"Authorization": f"Bearer {gateway.key}", "content-type": "application/json"},
+    )
+    assert response.status_code < 500, response.text

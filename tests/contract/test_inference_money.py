@@ -23,7 +23,11 @@ def test_a_balance_for_10_requests_serves_exactly_10_of_30_concurrent(gateway: G
     statuses = concurrent_statuses(gateway.client.app, 30, key, body)
     assert sorted(statuses) == [200] * 10 + [402] * 20
     books = gateway.context.accounts.require(account["id"])
-    charges = [e for e in gateway.context.ledger.entries(account["id"]) if e["kind"] == "charge"]
+    charges = [
+        e
+        for e in gateway.context.ledger.entries(account["id"])
+        if e["kind"] == "hold" and e["status"] == "settled"
+    ]
     assert len(charges) == 10 and books.held == 0
     assert books.available == 0 and books.charged == books.topped_up == 10 * COST
 
@@ -47,7 +51,11 @@ def test_the_same_idempotency_key_returns_the_stored_result_and_charges_once(gat
     second = gateway.client.post("/v1/chat/completions", json=body, headers=headers)
     assert first.status_code == second.status_code == 200
     assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
-    charges = [e for e in gateway.context.ledger.entries(gateway.account_id) if e["kind"] == "charge"]
+    charges = [
+        e
+        for e in gateway.context.ledger.entries(gateway.account_id)
+        if e["kind"] == "hold" and e["status"] == "settled"
+    ]
     assert len(charges) == 1 and gateway.charged() == wire_cost(first.json()["usage"]["cost"])
     other = gateway.client.post("/v1/chat/completions", json={**body, "temperature": 0.5}, headers=headers)
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
@@ -59,4 +67,13 @@ def test_a_streamed_request_replays_its_stream(gateway: Gateway) -> None:
     first = gateway.client.post("/v1/messages", json=body, headers=headers)
     second = gateway.client.post("/v1/messages", json=body, headers=headers)
     assert first.text == second.text and "event: message_stop" in second.text
-    assert len([e for e in gateway.context.ledger.entries(gateway.account_id) if e["kind"] == "charge"]) == 1
+    assert (
+        len(
+            [
+                e
+                for e in gateway.context.ledger.entries(gateway.account_id)
+                if e["kind"] == "hold" and e["status"] == "settled"
+            ]
+        )
+        == 1
+    )

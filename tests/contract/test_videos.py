@@ -133,7 +133,8 @@ def test_ten_concurrent_pollers_of_one_finished_job_settle_it_once(gateway: Gate
     assert {v.model_extra["cost"] for v in seen} == {0.4}  # type: ignore[index]
     assert gateway.balance() == before - 400_000 and _held(gateway) == 0
     entries = gateway.context.ledger.entries(gateway.account_id)
-    assert [e["kind"] for e in entries if e.get("request_id") == video.id].count("charge") == 1
+    (hold,) = [e for e in entries if e.get("request_id") == video.id]
+    assert hold["kind"] == "hold" and hold["status"] == "settled" and hold["charge"] == 400_000
     assert sum(1 for r in gateway.usage_records() if r["request_id"] == video.id) == 1
 
 

@@ -67,24 +67,24 @@ class Books:
         account = self.account()
         entries = self.entries()
         topups = sum(e["amount"] for e in entries if e["kind"] == "topup")
-        charges = sum(e["charge"] for e in entries if e["kind"] == "charge")
         holds = {e["request_id"]: e for e in entries if e["kind"] == "hold"}
-        resolutions = [e for e in entries if e["kind"] in {"charge", "void", "expire"}]
+        assert len(holds) == sum(e["kind"] == "hold" for e in entries)  # one hold entry per request id
+        resolutions = [h for h in holds.values() if h["status"] != "pending"]
+        charges = sum(h["charge"] for h in resolutions if h["status"] == "settled")
         pending = sum(h["amount"] for h in holds.values() if h["status"] == "pending")
         assert account.available >= 0
         assert account.available + account.held + account.charged == account.topped_up == topups
         assert account.charged == charges and account.held == pending
-        assert len({r["request_id"] for r in resolutions}) == len(resolutions)
         for r in resolutions:
-            assert holds[r["request_id"]]["status"] != "pending"
-            assert r.get("charge", 0) <= holds[r["request_id"]]["amount"]
+            assert r["status"] in {"settled", "voided", "expired"} and r.get("resolved_at")
+            assert r.get("charge", 0) <= r["amount"] and (r["status"] == "settled" or "charge" not in r)
         usage = self.context.client.scan(TableName=self.context.settings.table_name("usage"))["Items"]
         usage_costs = {
             u["request_id"]["S"]: int(u["cost"]["N"])
             for u in usage
             if u["account_id"]["S"] == self.account_id
         }
-        assert usage_costs == {r["request_id"]: r["charge"] for r in resolutions if r["kind"] == "charge"}
+        assert usage_costs == {r["request_id"]: r["charge"] for r in resolutions if r["status"] == "settled"}
         from empirio.reconcile import reconcile
 
         assert reconcile(self.context) == []  # and the reconciliation job agrees

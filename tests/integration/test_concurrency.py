@@ -142,7 +142,7 @@ def test_a_sweep_racing_late_settles_has_exactly_one_winner_per_hold(make_books:
     settled = sum(s.result.settled for batch in results[8:] for s in batch)
     assert expired + settled == 20
     entries = books.entries()
-    assert sum(e["kind"] in {"charge", "expire"} for e in entries) == 20
+    assert sum(e["kind"] == "hold" and e["status"] in {"settled", "expired"} for e in entries) == 20
     assert books.account().held == 0
     books.assert_books_balance()
 

@@ -19,7 +19,7 @@ def test_a_replayed_key_returns_the_stored_result_and_charges_once(make_books: A
     with pytest.raises(IdempotentReplay) as replay:
         books.admit(idempotency_key="abc", fingerprint="body-1")
     assert replay.value.response == RESPONSE
-    assert sum(e["kind"] == "charge" for e in books.entries()) == 1
+    assert sum(e["kind"] == "hold" and e["status"] == "settled" for e in books.entries()) == 1
     assert books.account().charged == 300
     books.assert_books_balance()
 

@@ -216,9 +216,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def each_hold_resolves_once_and_usage_equals_charges(self) -> None:
         entries = self.context.ledger.entries(self.account_id)
-        resolutions = [e for e in entries if e["kind"] in {"charge", "void", "expire"}]
-        assert len({e["request_id"] for e in resolutions}) == len(resolutions)
-        charges = {e["request_id"]: e["charge"] for e in entries if e["kind"] == "charge"}
+        holds = [e for e in entries if e["kind"] == "hold"]
+        assert len({e["request_id"] for e in holds}) == len(holds)
+        charges = {e["request_id"]: e["charge"] for e in holds if e["status"] == "settled"}
         assert charges == self.ref.charges
         usage = self.context.client.scan(TableName=self.context.settings.table_name("usage"))["Items"]
         assert {u["request_id"]["S"]: int(u["cost"]["N"]) for u in usage} == charges

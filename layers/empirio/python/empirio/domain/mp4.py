@@ -20,7 +20,7 @@ def build(seconds: Fraction, width: int, height: int, comment: str) -> bytes:
     duration = round(seconds * TIMESCALE)
     mvhd = struct.pack(">B3xIIII", 0, 0, 0, TIMESCALE, duration)
     mvhd += struct.pack(">IH10x", 0x10000, 0x100) + _IDENTITY + bytes(24) + struct.pack(">I", 2)
-    text = comment.encode("utf-8")[:60_000]
+    text = comment.encode("utf-8", "replace")[:60_000]
     size_note = f"{width}x{height}".encode()
     udta = _box(b"\xa9cmt", struct.pack(">HH", len(text), 0) + text)
     udta += _box(b"\xa9fmt", struct.pack(">HH", len(size_note), 0) + size_note)

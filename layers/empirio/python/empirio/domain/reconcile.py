@@ -27,14 +27,16 @@ def reconcile_account(
     """Differences between the stored balance, the ledger and the usage records of one account (none: books ok).
 
     balance: available + held + charged + reversed = topped up · topups: topped up = Σ top-up entries · charges:
-    charged = Σ charge entries · usage: Σ usage costs = Σ charge entries · held: held = Σ pending holds ·
+    charged = Σ charges of settled holds · usage: Σ usage costs = Σ those charges · held: held = Σ pending holds ·
     reversed: reversed = Σ refund and dispute entries · per purchase: paid ⇔ one top-up entry of exactly its credit
     (the fee never), its refunded and disputed totals = its refund and dispute entries, together ≤ its credit ·
     the balance is below zero only by what refunds and disputes took back.
     """
     entries = list(entries)
     topups = sum(int(e["amount"]) for e in entries if e["kind"] == "topup")
-    charges = sum(int(e.get("charge", 0)) for e in entries if e["kind"] == "charge")
+    charges = sum(
+        int(e.get("charge", 0)) for e in entries if e["kind"] == "hold" and e.get("status") == "settled"
+    )
     pending = sum(int(e["amount"]) for e in entries if e["kind"] == "hold" and e.get("status") == "pending")
     reversals = sum(int(e["amount"]) for e in entries if e["kind"] in {"refund", "dispute"})
     usage = sum(int(r.get("cost", 0)) for r in usage_records)

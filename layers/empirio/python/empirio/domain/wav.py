@@ -35,7 +35,7 @@ def build(seconds: Fraction, comment: str, tone_hz: float = 220.0, rate: int = S
 def wrap_pcm(samples: bytes, rate: int, comment: str = "") -> bytes:
     """16-bit mono little-endian PCM in a WAV container (with ``comment`` in a LIST/INFO/ICMT chunk)."""
     samples = samples[: len(samples) // 2 * 2]
-    text = comment.encode("utf-8") + b"\x00"
+    text = comment.encode("utf-8", "replace") + b"\x00"
     if len(text) % 2:
         text += b"\x00"
     info = b"INFO" + b"ICMT" + struct.pack("<I", len(text)) + text

@@ -92,7 +92,9 @@ def parse_request(body: dict[str, Any]) -> EmbeddingRequest:
 def worst_case_tokens(request: EmbeddingRequest) -> int:
     """Tokens the inputs can be at most: a byte-level tokenizer never makes more tokens than UTF-8 bytes, and a
     token array is exactly its length. The hold on this always covers the charge."""
-    return sum(len(i.encode("utf-8")) if isinstance(i, str) else len(i) for i in request.inputs)
+    return sum(
+        len(i.encode("utf-8", "surrogatepass")) if isinstance(i, str) else len(i) for i in request.inputs
+    )
 
 
 def wire_input(request: EmbeddingRequest) -> str | list[Any]:

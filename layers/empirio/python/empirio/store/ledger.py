@@ -2,7 +2,9 @@
 
 Every method is one DynamoDB transaction whose conditions make it safe to retry and safe to race: a hold entry
 is keyed by request id (admitting twice is impossible), and a hold leaves ``pending`` exactly once (a settle, a
-void and a sweep race on that one condition; the loser changes nothing).
+void and a sweep race on that one condition; the loser changes nothing). The hold entry is also the record of
+its resolution: its status (settled, voided, expired), when, and a settle's charge (and house loss), so a
+settle writes three items (hold, account, usage record) and a release two.
 """
 
 from __future__ import annotations
@@ -221,20 +223,15 @@ class LedgerStore:
         idem_response: dict[str, Any] | None = None,
     ) -> SettleResult:
         """Charge, release, correct TPM, write the usage record and the idempotent response, all or nothing."""
-        now = int(time.time())
         tpm_delta = correction_us(hold.tpm_limit, hold.tpm_cost, actual_tokens)
+        resolved = {
+            "charge": settlement.charge,
+            **({"house_loss": settlement.house_loss} if settlement.house_loss else {}),
+        }
         items = [
-            self._resolve_hold(hold, "settled", extra={"charge": settlement.charge}),
+            self._resolve_hold(hold, "settled", extra=resolved),
             self._release_account(
                 hold, release=settlement.release, charge=settlement.charge, tpm_delta=tpm_delta
-            ),
-            self._resolution_entry(
-                hold,
-                "charge",
-                now,
-                charge=settlement.charge,
-                released=settlement.release,
-                house_loss=settlement.house_loss,
             ),
             self._usage_put(usage_record),
         ]
@@ -296,7 +293,6 @@ class LedgerStore:
                 charge=0,
                 tpm_delta=correction_us(hold.tpm_limit, hold.tpm_cost, 0) if refund_tpm else 0,
             ),
-            self._resolution_entry(hold, kind, now, released=hold.amount),
         ]
         if hold.spend_key:
             items.append(self._release_spend(hold, hold.amount))
@@ -394,24 +390,6 @@ class LedgerStore:
                 "Key": to_item({"key_hash": hold.spend_key}),
                 "UpdateExpression": "ADD spend :minus",
                 "ExpressionAttributeValues": values(minus=-release),
-            }
-        }
-
-    def _resolution_entry(self, hold: Hold, kind: str, now: int, **amounts: int) -> dict[str, Any]:
-        entry = {
-            "account_id": hold.account_id,
-            "entry_id": f"{kind}#{hold.request_id}",
-            "kind": kind,
-            "request_id": hold.request_id,
-            "hold": hold.amount,
-            "created_at": now,
-            **amounts,
-        }
-        return {
-            "Put": {
-                "TableName": self._ledger,
-                "Item": to_item(entry),
-                "ConditionExpression": "attribute_not_exists(entry_id)",
             }
         }
 

@@ -71,10 +71,10 @@ ACCOUNTS = TableSpec(
 )
 # One item per API key, addressed by the SHA-256 of the key; listed per account through by_account.
 KEYS = TableSpec("keys", partition_key="key_hash", indexes=(IndexSpec("by_account", "account_id", "key_id"),))
-# Money entries per account: topup#, hold#, charge#, void#, expire#, refund#, dispute#, and purchase# (credits
-# bought through Stripe: pending until paid, then refunds and disputes recorded on it). Amounts never change; a
-# hold's status moves once from pending. Pending holds carry pending_shard/pending_until, a sparse index the
-# sweeper reads.
+# Money entries per account: topup#, hold# (its resolution recorded on it: status, charge), refund#, dispute#,
+# and purchase# (credits bought through Stripe: pending until paid, then refunds and disputes recorded on it).
+# Amounts never change; a hold's status moves once from pending. Pending holds carry pending_shard/pending_until,
+# a sparse index the sweeper reads.
 LEDGER = TableSpec(
     "ledger",
     partition_key="account_id",
