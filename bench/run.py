@@ -160,6 +160,7 @@ async def measure(gateway: str, upstream: str, key: str) -> dict[str, Any]:
             "dynamodb_ms_per_request": round(moto_ms, 3),
             "own_cpu_ms_per_request": round(cpu_ms, 3),
             "dynamodb_calls_per_request": round((after["dynamodb_calls"] - before["dynamodb_calls"]) / n, 3),
+            "write_units_per_request": round((after["write_units"] - before["write_units"]) / n, 2),
             "requests": via["requests"],
             "errors": via["errors"] + direct["errors"],
         }
@@ -292,15 +293,18 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         f"machine: {r['machine']['cpus']} CPUs, Python {r['machine']['python']}, {r['machine']['platform']}",
         "",
-        "buffered  | added p50 / p95 / p99 ms | ex-DynamoDB p50 | DynamoDB ms | own CPU ms | DynamoDB calls",
-        "----------|--------------------------|-----------------|-------------|------------|---------------",
+        "buffered  | added p50 / p95 / p99 ms | ex-DynamoDB p50 | DynamoDB ms | own CPU ms | DynamoDB calls "
+        "| write units",
+        "----------|--------------------------|-----------------|-------------|------------|----------------"
+        "|------------",
     ]
     for c, b in r["buffered"].items():
         a = b["added_ms"]
         lines.append(
             f"c={c:<8}| {a['p50']:>6} / {a['p95']:>6} / {a['p99']:>6} | "
             f"{b['added_ex_dynamodb_ms']['p50']:>15} | {b['dynamodb_ms_per_request']:>11} | "
-            f"{b['own_cpu_ms_per_request']:>10} | {b['dynamodb_calls_per_request']:>14}"
+            f"{b['own_cpu_ms_per_request']:>10} | {b['dynamodb_calls_per_request']:>14} "
+            f"| {b.get('write_units_per_request', '-'):>11}"
         )
     s = r["streaming"]
     lines += [

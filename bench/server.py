@@ -17,6 +17,8 @@ from typing import Any
 import uvicorn
 from fastapi import APIRouter
 
+from bench.capacity import TOTALS, WriteMeter
+
 STATS = {"dynamodb_calls": 0, "moto_wall": 0.0, "moto_cpu": 0.0}
 _lock = threading.Lock()
 # DynamoDB wall time of the current request (lock waits included), summed across the threads it runs in:
@@ -62,12 +64,19 @@ class DynamoDBTimeHeader:
 def instrument_moto() -> None:
     from moto.core.botocore_stubber import BotocoreStubber
 
+    from empirio_cli.localaws import serialized
+
     inner = BotocoreStubber.__call__
 
-    def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+    meter = WriteMeter()
+
+    def timed(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            return inner(self, *args, **kwargs)
+            if not event_name.startswith("before-send.dynamodb"):
+                return inner(self, event_name, request, **kwargs)
+            with serialized():  # the items read before and after are this call's alone
+                return meter.around(request, lambda: inner(self, event_name, request, **kwargs))
         finally:
             with _lock:
                 STATS["moto_wall"] += time.perf_counter() - wall
@@ -100,7 +109,7 @@ def main() -> None:
     def stats() -> dict[str, Any]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         with _lock:
-            return {**STATS, "process_cpu": usage.ru_utime + usage.ru_stime}
+            return {**STATS, **TOTALS, "process_cpu": usage.ru_utime + usage.ru_stime}
 
     app = compose_app()
     app.include_router(router)
