@@ -54,6 +54,7 @@ catalog: install  # prices, limits and shutdown dates from LiteLLM's model cost 
 bench: install
 	$(RUN) python -m bench.run
 	$(RUN) python -m bench.console
+	$(RUN) python -m bench.devstore
 
 audit: install  # pip-audit over uv.lock; fails on a known vulnerability
 	UV_COMMAND="$(UV)" $(RUN) python .ci/audit.py
@@ -61,11 +62,14 @@ audit: install  # pip-audit over uv.lock; fails on a known vulnerability
 soak: install  # 10 minutes, 16 clients (SOAK_SECONDS=60 for a short one)
 	$(RUN) python -m bench.soak
 
+# COMPUTE=managed-instances runs the inference function on Lambda Managed Instances (README: cost model).
+COMPUTE ?= lambda
+
 synth: install
-	$(CDK) synth --quiet -c stage=$(STAGE) $(CDK_ARGS)
+	$(CDK) synth --quiet -c stage=$(STAGE) -c inference_compute=$(COMPUTE) $(CDK_ARGS)
 
 deploy: install  # CDK_ARGS="-c email_sender=billing@example.com" for customer emails through SES
-	$(CDK) deploy -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
+	$(CDK) deploy -c stage=$(STAGE) -c inference_compute=$(COMPUTE) --require-approval broadening $(CDK_ARGS)
 
 clean:
 	rm -rf .venv cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,9 @@ REASONS = {
     "AWSLambdaBasicExecutionRole]": "The AWS managed policy grants only log-group writes, which every function needs.",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
     "AmazonAPIGatewayPushToCloudWatchLogs]": "API Gateway's account-level role for access logs, as AWS documents.",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator]": (
+        "The operator role of a Lambda Managed Instances capacity provider, with the policy AWS documents for it."
+    ),
     "AwsSolutions-IAM5[Resource::*]": "X-Ray's PutTraceSegments/PutTelemetryRecords support no resource scoping.",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/*]": "Which Bedrock models "
     "are called is the catalog's data, changed without a deploy; the catalog, not IAM, decides.",

@@ -15,6 +15,7 @@ from constructs import Construct
 from empirio.routes import FAMILIES, JOBS, Family
 from infra.constructs.api_function import ApiFunction
 from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
+from infra.constructs.compute import ManagedInstances, compute_mode
 from infra.constructs.media import Videos, grant_models
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.nag import acknowledge_findings
@@ -90,6 +91,7 @@ class GatewayStack(Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, **kwargs: object) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         prod = stage == "prod"
+        compute = compute_mode(self.node.try_get_context("inference_compute"))
         tables = Tables(self, "Tables", prod=prod)
         people = People(self, "People", prod=prod)
         layers = self._layers()
@@ -173,6 +175,8 @@ class GatewayStack(Stack):
                 stripe_keys.grant_read(fn)
             if family.name in VIDEO_USERS:
                 videos.grant(fn)
+            if family.name == "inference" and compute == "managed-instances":
+                ManagedInstances(self, "ManagedInstances", prod=prod).run(fn)
             self._routes(api, family, fn)
         for job in JOBS:
             job_env = {**environment, **(payments_env if job.name in STRIPE_USERS else {})}
