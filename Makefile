@@ -13,7 +13,7 @@ RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urlli
 # The Stripe SDK and what only it needs: a layer of their own, for the two functions that talk to Stripe.
 PAYMENTS := stripe requests certifi charset-normalizer
 
-.PHONY: uv install dev test lint synth deploy requirements bench soak audit clean vendor browser catalog
+.PHONY: uv install dev test lint synth deploy requirements bench bench-peers soak audit clean vendor browser catalog
 
 # The browser tests drive Debian's chromium (Playwright cannot download browsers here).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -55,6 +55,9 @@ bench: install
 	$(RUN) python -m bench.run
 	$(RUN) python -m bench.console
 	$(RUN) python -m bench.devstore
+
+bench-peers: install  # LiteLLM's proxy beside ours, from its own virtualenv (bench/.peers)
+	$(RUN) python -m bench.peers
 
 audit: install  # pip-audit over uv.lock; fails on a known vulnerability
 	UV_COMMAND="$(UV)" $(RUN) python .ci/audit.py
