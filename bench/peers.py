@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import REPO, free_port, load, stats, wait_ready
+from bench.run import REPO, free_port, load, start_gateway, stats, stop, wait_ready
 
 PEERS = REPO / "bench" / ".peers"
 REQUIREMENTS = REPO / "bench" / "peers-requirements.txt"
@@ -55,27 +55,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _catalog(upstream: str) -> dict[str, Any]:
-    return {
-        "version": "bench",
-        "models": [
-            {
-                "id": "bench/openai",
-                "provider": "openai",
-                "upstream_model": "bench",
-                "base_url": f"{upstream}/v1",
-                "api_key_env": "BENCH_UPSTREAM_KEY",
-                "pricing": {"input_per_mtok": "1", "output_per_mtok": "2"},
-                "context_window": 100000,
-                "max_output_tokens": 4096,
-                "region": "local",
-                "modalities": {"input": ["text"], "output": ["text"]},
-                "endpoints": ["/v1/chat/completions"],
-            }
-        ],
-    }
 
 
 async def _measure(upstream: str, ours: str, key: str, litellm: str, litellm_pid: int) -> dict[str, Any]:
@@ -127,71 +106,27 @@ def main() -> int:
     upstream = f"http://127.0.0.1:{up_port}"
     ours, litellm = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{litellm_port}"
     with tempfile.TemporaryDirectory() as tmp:
-        catalog, info, config = (
-            Path(tmp) / "catalog.json",
-            Path(tmp) / "demo.json",
-            Path(tmp) / "litellm.yaml",
-        )
-        catalog.write_text(json.dumps(_catalog(upstream)))
+        procs, info = start_gateway(Path(tmp), up_port, ours_port)
+        config = Path(tmp) / "litellm.yaml"
         config.write_text(
             "model_list:\n  - model_name: bench\n    litellm_params:\n      model: openai/bench\n"
             f"      api_base: {upstream}/v1\n      api_key: bench\n"
             f"general_settings:\n  master_key: {MASTER_KEY}\n"
         )
-        env = {**os.environ, "BENCH_UPSTREAM_KEY": "bench", "EMPIRIO_ADMIN_TOKEN": "bench-admin"}
         peer_env = {
             k: v
             for k, v in os.environ.items()
             if k not in ("VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT")
         }
-        peer_env.update(
-            LITELLM_LOCAL_MODEL_COST_MAP="True",
-            LITELLM_LOG="ERROR",
-            PATH=f"{PEERS / 'bin'}:{peer_env['PATH']}",
-        )
-        quiet = subprocess.DEVNULL
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bench.fake_upstream", "--port", str(up_port)],
-                stdout=quiet,
-                stderr=quiet,
-                env=env,
-                cwd=REPO,
-            ),
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.server",
-                    "--port",
-                    str(ours_port),
-                    "--catalog",
-                    str(catalog),
-                    "--info",
-                    str(info),
-                ],
-                stdout=quiet,
-                stderr=quiet,
-                env=env,
-                cwd=REPO,
-            ),
-        ]
+        peer_env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_LOG="ERROR")
+        litellm_cli = [str(PEERS / "bin" / "litellm"), "--config", str(config), "--port", str(litellm_port)]
         peer = subprocess.Popen(
-            [
-                str(PEERS / "bin" / "litellm"),
-                "--config",
-                str(config),
-                "--port",
-                str(litellm_port),
-                "--num_workers",
-                "1",
-            ],
-            stdout=quiet,
-            stderr=quiet,
+            [*litellm_cli, "--num_workers", "1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env=peer_env,
             cwd=tmp,
         )
-        procs.append(peer)
         try:
             asyncio.run(wait_ready(f"{ours}/__bench/stats"))
             asyncio.run(wait_ready(f"{litellm}/health/liveliness", seconds=120))
@@ -200,9 +135,7 @@ def main() -> int:
             result = asyncio.run(_measure(upstream, ours, key, litellm, peer.pid))
             result["seconds"] = round(time.monotonic() - started, 1)
         finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(timeout=15)
+            stop([*procs, peer])
     print(
         f"c=1, {REQUESTS} requests each, same fake upstream (direct p50 {result['direct_p50_ms']} ms)\n"
         f"added latency p50: ours {result['ours']['added_p50_ms']} ms "

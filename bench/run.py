@@ -214,71 +214,63 @@ def machine() -> dict[str, Any]:
     }
 
 
+def bench_catalog(upstream: str) -> dict[str, Any]:
+    """One model, `bench/openai`, served by the fake upstream."""
+    return {
+        "version": "bench",
+        "models": [
+            {
+                "id": "bench/openai",
+                "provider": "openai",
+                "upstream_model": "bench",
+                "base_url": f"{upstream}/v1",
+                "api_key_env": "BENCH_UPSTREAM_KEY",
+                "pricing": {"input_per_mtok": "1", "output_per_mtok": "2"},
+                "context_window": 100000,
+                "max_output_tokens": 4096,
+                "region": "local",
+                "modalities": {"input": ["text"], "output": ["text"]},
+                "endpoints": ["/v1/chat/completions"],
+            }
+        ],
+    }
+
+
+def start_gateway(tmp: Path, up_port: int, gw_port: int) -> tuple[list[subprocess.Popen[bytes]], Path]:
+    """The fake upstream and the gateway (bench.server) as processes; and where the gateway writes its demo key."""
+    catalog, info = tmp / "catalog.json", tmp / "demo.json"
+    catalog.write_text(json.dumps(bench_catalog(f"http://127.0.0.1:{up_port}")))
+    env = {**os.environ, "BENCH_UPSTREAM_KEY": "bench", "EMPIRIO_ADMIN_TOKEN": "bench-admin"}
+    commands = [
+        ["bench.fake_upstream", "--port", str(up_port)],
+        ["bench.server", "--port", str(gw_port), "--catalog", str(catalog), "--info", str(info)],
+    ]
+    quiet = subprocess.DEVNULL
+    procs = [
+        subprocess.Popen([sys.executable, "-m", *c], stdout=quiet, stderr=quiet, env=env, cwd=REPO)
+        for c in commands
+    ]
+    return procs, info
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
 def main() -> int:
     started = time.monotonic()
     up_port, gw_port = free_port(), free_port()
     upstream, gateway = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
     with tempfile.TemporaryDirectory() as tmp:
-        catalog = Path(tmp) / "catalog.json"
-        catalog.write_text(
-            json.dumps(
-                {
-                    "version": "bench",
-                    "models": [
-                        {
-                            "id": "bench/openai",
-                            "provider": "openai",
-                            "upstream_model": "bench",
-                            "base_url": f"{upstream}/v1",
-                            "api_key_env": "BENCH_UPSTREAM_KEY",
-                            "pricing": {"input_per_mtok": "1", "output_per_mtok": "2"},
-                            "context_window": 100000,
-                            "max_output_tokens": 4096,
-                            "region": "local",
-                            "modalities": {"input": ["text"], "output": ["text"]},
-                            "endpoints": ["/v1/chat/completions"],
-                        }
-                    ],
-                }
-            )
-        )
-        info = Path(tmp) / "demo.json"
-        env = {**os.environ, "BENCH_UPSTREAM_KEY": "bench", "EMPIRIO_ADMIN_TOKEN": "bench-admin"}
-        quiet = subprocess.DEVNULL
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bench.fake_upstream", "--port", str(up_port)],
-                stdout=quiet,
-                stderr=quiet,
-                env=env,
-                cwd=REPO,
-            ),
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.server",
-                    "--port",
-                    str(gw_port),
-                    "--catalog",
-                    str(catalog),
-                    "--info",
-                    str(info),
-                ],
-                stdout=quiet,
-                stderr=quiet,
-                env=env,
-                cwd=REPO,
-            ),
-        ]
+        procs, info = start_gateway(Path(tmp), up_port, gw_port)
         try:
             asyncio.run(wait_ready(f"{gateway}/__bench/stats"))
             key = json.loads(info.read_text())["api_key"]
             results: dict[str, Any] = {"machine": machine(), **asyncio.run(measure(gateway, upstream, key))}
         finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(timeout=10)
+            stop(procs)
     results["cold_start"] = cold_starts()
     results["packages"] = package_sizes()
     results["cost"] = cost_per_million(results)
