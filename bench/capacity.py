@@ -104,12 +104,8 @@ class WriteMeter:
         self._tables: _Tables | None = None
 
     def around(self, request: Any, call: Any) -> Any:
-        target = str(
-            request.headers.get("X-Amz-Target", b"").decode()
-            if isinstance(request.headers.get("X-Amz-Target"), bytes)
-            else request.headers.get("X-Amz-Target", "")
-        )
-        operation = target.rsplit(".", 1)[-1]
+        target = request.headers.get("X-Amz-Target", b"")
+        operation = (target.decode() if isinstance(target, bytes) else str(target)).rsplit(".", 1)[-1]
         if operation not in WRITE_OPERATIONS:
             return call()
         if self._tables is None:

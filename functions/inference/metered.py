@@ -23,11 +23,12 @@ from empirio.domain.attribution import App
 from empirio.domain.catalog import CatalogModel, check_not_retired
 from empirio.domain.endpoints import serves
 from empirio.domain.keys import Scope
-from empirio.domain.ledger import settle_amounts
+from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
+from empirio.domain.usage import unit_record
 from empirio.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from empirio.formats import openai_chat
-from empirio.metering import IdempotentReplay, MeterRequest
+from empirio.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers import credentials
 from empirio.providers.base import UpstreamError
 from empirio.providers.registry import capability
@@ -128,6 +129,39 @@ def admitted_as(model: CatalogModel, units: Usage, max_tokens: int = 0) -> Catal
     return model.model_copy(update={"pricing": pricing})
 
 
+async def admit(
+    context: Context,
+    call: UnitCall,
+    model: CatalogModel,
+    units: Usage,
+    *,
+    prompt_tokens: int = 0,
+    max_tokens: int = 0,
+    hold_seconds: int = HOLD_TTL_SECONDS,
+) -> Admission:
+    """The key may use the model and its provider key is there (else nothing is held), then the hold and the limits
+    in one transaction. Raises IdempotentReplay when the Idempotency-Key already completed."""
+    check_allowed(call.principal, (model,))
+    try:
+        credentials.api_key(model)
+    except UpstreamError as error:
+        raise upstream_error(error) from None
+    return await run_in_threadpool(
+        context.meter.admit,
+        MeterRequest(
+            principal=call.principal,
+            request_id=call.request_id,
+            model=admitted_as(model, units, max_tokens),
+            prompt_tokens=prompt_tokens,
+            max_tokens=max_tokens,
+            idempotency_key=call.idempotency_key,
+            fingerprint=call.fingerprint,
+            max_cost=call.max_cost,
+            hold_seconds=hold_seconds,
+        ),
+    )
+
+
 async def run_metered(
     context: Context,
     call: UnitCall,
@@ -142,25 +176,10 @@ async def run_metered(
     record: Callable[[T | None], dict[str, Any]] = lambda _: {},
 ) -> Response:
     """Admit (``prompt_tokens`` + ``max_tokens`` and the fixed ``units`` at worst), produce, settle, render."""
-    check_allowed(call.principal, (model,))
-    try:
-        credentials.api_key(model)  # a missing provider key: unavailable before anything is held
-    except UpstreamError as error:
-        raise upstream_error(error) from None
     meter = context.meter
     try:
-        admission = await run_in_threadpool(
-            meter.admit,
-            MeterRequest(
-                principal=call.principal,
-                request_id=call.request_id,
-                model=admitted_as(model, units, max_tokens),
-                prompt_tokens=prompt_tokens,
-                max_tokens=max_tokens,
-                idempotency_key=call.idempotency_key,
-                fingerprint=call.fingerprint,
-                max_cost=call.max_cost,
-            ),
+        admission = await admit(
+            context, call, model, units, prompt_tokens=prompt_tokens, max_tokens=max_tokens
         )
     except IdempotentReplay as replayed:
         return replay(replayed.response, call.request_id)
@@ -168,7 +187,7 @@ async def run_metered(
     try:
         result = await produce()
     except UpstreamError as error:
-        failed = {**_record(call, model, upstream_started, error.message, error.status), **record(None)}
+        failed = {**describe(call, model, upstream_started, error.message, error.status), **record(None)}
         await run_in_threadpool(meter.void, admission, failed)
         raise upstream_error(error) from None
     usage = usage_of(result)
@@ -178,7 +197,7 @@ async def run_metered(
     stored = None
     if rendered.media_type == "application/json" and len(rendered.body) < MAX_STORED_RESPONSE:
         stored = {"status": 200, "content_type": rendered.media_type, "body": rendered.body.decode()}
-    done = {**_record(call, model, upstream_started), **record(result)}
+    done = {**describe(call, model, upstream_started), **record(result)}
     await run_in_threadpool(meter.settle, admission, usage, done, stored, model)
     headers = {
         "x-request-id": call.request_id,
@@ -193,7 +212,7 @@ def json_body(value: dict[str, Any]) -> Rendered:
     return Rendered(json.dumps(value, separators=(",", ":")).encode(), "application/json")
 
 
-def _record(
+def describe(
     call: UnitCall,
     model: CatalogModel,
     upstream_started: float,
@@ -202,20 +221,15 @@ def _record(
 ) -> dict[str, Any]:
     """The usage record's description of the request (the meter adds the usage and the money)."""
     now = time.monotonic()
-    return {
-        "model": model.id,
-        "provider": model.provider,
-        "price_version": call.price_version,
-        "endpoint": call.endpoint,
-        "source": "playground" if call.principal.via_session else "api",
-        "streamed": False,
-        "finish_reason": "stop" if error is None else None,
-        "status": "ok" if error is None else "error",
-        "error_type": "upstream" if error else None,
-        "error_status": status,
-        "error_message": error[:300] if error else None,
-        "billing_status": "complete" if error is None else "not_charged",
-        "latency_ms": round((now - call.started) * 1000),
-        "upstream_latency_ms": round((now - upstream_started) * 1000),
-        **call.app.as_record(),
-    }
+    return unit_record(
+        model.id,
+        model.provider,
+        call.endpoint,
+        price_version=call.price_version,
+        source="playground" if call.principal.via_session else "api",
+        latency_ms=round((now - call.started) * 1000),
+        upstream_latency_ms=round((now - upstream_started) * 1000),
+        app=call.app.as_record(),
+        error=error,
+        error_status=status,
+    )

@@ -235,6 +235,8 @@ async def _multipart(
                 lists.setdefault(name, []).append(value)
     finally:
         await form.close()
+    if not request.headers.get("idempotency-key"):
+        return b"", fields, lists, files  # nothing to recognize a retry by: the uploads are not hashed
     identity = {
         "fields": sorted(lists.items()),
         "files": sorted(

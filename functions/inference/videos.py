@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -21,13 +22,12 @@ from empirio.domain.keys import Scope
 from empirio.domain.pricing import Usage
 from empirio.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from empirio.formats.openai_videos import VideoRequest, render_job, render_list
-from empirio.metering import IdempotentReplay, MeterRequest
-from empirio.providers import credentials
+from empirio.metering import IdempotentReplay
 from empirio.providers.base import UpstreamError, VideoGenerator
 from empirio.store.jobs import new_job_id
 from empirio.web.auth import authenticate
-from functions.inference.metered import UnitCall, admitted_as, resolve
-from functions.inference.service import check_allowed, replay, upstream_error
+from functions.inference.metered import UnitCall, admit, describe, resolve
+from functions.inference.service import replay, upstream_error
 
 MAX_PAGE = 100
 
@@ -47,27 +47,15 @@ def _answer(job: dict[str, Any], status: int = 200) -> JSONResponse:
 
 async def create(context: Context, call: UnitCall, request: VideoRequest) -> Response:
     model, generator = resolve(context, request.model, videos.ENDPOINT, VideoGenerator)
-    check_allowed(call.principal, (model,))
+    call = replace(call, request_id=new_job_id("video"))  # the job's id is its usage record's and hold's
+    job_id, account_id = call.request_id, call.principal.account_id
     try:
-        credentials.api_key(model)
-    except UpstreamError as error:
-        raise upstream_error(error) from None
-    job_id = new_job_id("video")
-    account_id = call.principal.account_id
-    try:
-        admission = await run_in_threadpool(
-            context.meter.admit,
-            MeterRequest(
-                principal=call.principal,
-                request_id=job_id,
-                model=admitted_as(model, Usage(video_seconds=Fraction(request.seconds))),
-                prompt_tokens=0,
-                max_tokens=0,
-                idempotency_key=call.idempotency_key,
-                fingerprint=call.fingerprint,
-                max_cost=call.max_cost,
-                hold_seconds=videos.HOLD_SECONDS,
-            ),
+        admission = await admit(
+            context,
+            call,
+            model,
+            Usage(video_seconds=Fraction(request.seconds)),
+            hold_seconds=videos.HOLD_SECONDS,
         )
     except IdempotentReplay as replayed:
         return replay(replayed.response, job_id)
@@ -93,18 +81,7 @@ async def create(context: Context, call: UnitCall, request: VideoRequest) -> Res
         output_uri = context.blobs.uri(videos.output_prefix(account_id, job_id))
         job["reference"] = await generator.start_video(request, model, job_id, output_uri)
     except UpstreamError as error:
-        failed = {
-            "model": model.id,
-            "provider": model.provider,
-            "endpoint": videos.ENDPOINT,
-            "status": "error",
-            "error_type": "upstream",
-            "error_status": error.status,
-            "error_message": error.message[:300],
-            "billing_status": "not_charged",
-            "latency_ms": round((time.monotonic() - call.started) * 1000),
-            **call.app.as_record(),
-        }
+        failed = describe(call, model, call.started, error.message, error.status)
         await run_in_threadpool(context.meter.void, admission, failed)
         raise upstream_error(error) from None
     await run_in_threadpool(context.jobs.put, job)

@@ -18,6 +18,7 @@ from empirio.domain import mp4
 from empirio.domain.accounts import Principal
 from empirio.domain.catalog import CatalogModel, Pricing
 from empirio.domain.pricing import Cost, Usage, price_parts
+from empirio.domain.usage import unit_record
 from empirio.formats.openai_videos import VideoProgress
 from empirio.metering import MeterRequest
 from empirio.providers.base import UpstreamError, VideoGenerator
@@ -78,6 +79,8 @@ async def observe(context: Context, job: dict[str, Any]) -> dict[str, Any]:
     if progress.status in OPEN and overdue:
         progress = VideoProgress("failed", error="The job did not finish in time.")
     if progress.status in OPEN:
+        if (progress.status, progress.progress) == (job["status"], int(job.get("progress") or 0)):
+            return job  # nothing new: no write
         await asyncio.to_thread(
             context.jobs.advance, job["account_id"], job["job_id"], progress.status, progress.progress
         )
@@ -98,22 +101,17 @@ def _request(job: dict[str, Any], model: CatalogModel) -> MeterRequest:
 
 def _record(job: dict[str, Any], model: CatalogModel, now: float, error: str | None = None) -> dict[str, Any]:
     latency = round((now - float(job["created_at"])) * 1000)
-    return {
-        "model": model.id,
-        "provider": model.provider,
-        "price_version": job.get("price_version"),
-        "endpoint": ENDPOINT,
-        "source": job.get("source", "api"),
-        "streamed": False,
-        "finish_reason": "stop" if error is None else None,
-        "status": "ok" if error is None else "error",
-        "error_type": "upstream" if error else None,
-        "error_message": error[:300] if error else None,
-        "billing_status": "complete" if error is None else "not_charged",
-        "latency_ms": latency,
-        "upstream_latency_ms": latency,
-        **{k: job[k] for k in ("http_referer", "app_title", "app") if job.get(k)},
-    }
+    return unit_record(
+        model.id,
+        model.provider,
+        ENDPOINT,
+        price_version=job.get("price_version"),
+        source=job.get("source", "api"),
+        latency_ms=latency,
+        upstream_latency_ms=latency,
+        app={k: job.get(k) for k in ("app", "http_referer", "app_title")},
+        error=error,
+    )
 
 
 async def _complete(

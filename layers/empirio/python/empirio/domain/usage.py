@@ -35,6 +35,40 @@ TOTAL_FIELDS = (
 UNIT_FIELDS = ("images", "audio_ms", "video_ms")
 
 
+def unit_record(
+    model_id: str,
+    provider: str,
+    endpoint: str,
+    *,
+    price_version: str | None,
+    source: str,
+    latency_ms: int,
+    upstream_latency_ms: int,
+    app: dict[str, Any],
+    error: str | None = None,
+    error_status: int | None = None,
+) -> dict[str, Any]:
+    """A usage record's description of a request that is not chat (the meter adds the usage and the money): what
+    was called, how it ended, how long it took, and the app that sent it."""
+    return {
+        "model": model_id,
+        "provider": provider,
+        "price_version": price_version,
+        "endpoint": endpoint,
+        "source": source,
+        "streamed": False,
+        "finish_reason": "stop" if error is None else None,
+        "status": "ok" if error is None else "error",
+        "error_type": "upstream" if error else None,
+        "error_status": error_status,
+        "error_message": error[:300] if error else None,
+        "billing_status": "complete" if error is None else "not_charged",
+        "latency_ms": latency_ms,
+        "upstream_latency_ms": upstream_latency_ms,
+        **app,
+    }
+
+
 def hour_of(timestamp: int) -> int:
     return timestamp - timestamp % HOUR
 
