@@ -26,6 +26,7 @@ from empirio.store.dynamo import (
     to_item,
     values,
 )
+from empirio.store.transact import Transactions
 
 HOUSE_ACCOUNT = "__house__"
 IDEMPOTENCY_SECONDS = 24 * 3600
@@ -106,6 +107,7 @@ class LedgerStore:
         self._usage = usage
         self._idem = idempotency
         self._keys = keys  # capped keys' spend items live beside the keys
+        self._transactions: Transactions | None = None  # the hot path's lean TransactWriteItems
 
     # -- admission -------------------------------------------------------------------------------------------
     def admit(self, req: HoldRequest) -> None:
@@ -394,7 +396,9 @@ class LedgerStore:
         }
 
     def _write(self, items: list[dict[str, Any]], token: str) -> None:
-        call(self._db.transact_write_items, retry_transport=2, TransactItems=items, ClientRequestToken=token)
+        if self._transactions is None:
+            self._transactions = Transactions(self._db)
+        call(self._transactions.send, retry_transport=2, TransactItems=items, ClientRequestToken=token)
 
     # -- reads -----------------------------------------------------------------------------------------------
     def pending_holds(self, now: int, limit: int = 500) -> list[Hold]:
