@@ -4,12 +4,16 @@ import base64
 import json
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.auth
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, HTTPClientError
 
 from empirio.store.transact import MAX_ATTEMPTS, Transactions
@@ -51,6 +55,10 @@ class Raw:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self.body
+
+
+def text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def client() -> Any:
@@ -102,9 +110,6 @@ def test_the_request_is_botocores_request() -> None:
     ours, _ = sent(lambda c: Transactions(c).send(**PARAMS), ok)
     a, b = theirs.requests[0], ours.requests[0]
     assert (b.method, b.url) == (a.method, a.url)
-
-    def text(value: str | bytes) -> str:
-        return value.decode() if isinstance(value, bytes) else value
 
     for header in ("X-Amz-Target", "Content-Type"):
         assert text(b.headers[header]) == text(a.headers[header])
@@ -190,3 +195,44 @@ def test_call_events_fire_once_around_the_retries() -> None:
     c.meta.events.register("before-send.dynamodb.TransactWriteItems", Upstream(throttled, answer(200, {})))
     Transactions(c, sleep=lambda _: None).send(**PARAMS)
     assert seen == ["before", "after"]
+
+
+@pytest.mark.parametrize(
+    ("token", "endpoint"),
+    [
+        (None, None),
+        ("session-token", None),
+        (None, "http://127.0.0.1:5000"),
+        (None, "https://ddb.example:443"),
+    ],
+    ids=["keys", "session", "local port", "default port"],
+)
+def test_the_signature_is_botocores_signature(
+    token: str | None, endpoint: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime(2026, 12, 2, 3, 4, 5, tzinfo=UTC)
+    c = boto3.client(
+        "dynamodb",
+        region_name="eu-west-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        aws_session_token=token,
+        endpoint_url=endpoint,
+    )
+    ours = Transactions(c).request(PARAMS, now=now)
+    theirs = AWSRequest(
+        method="POST",
+        url=c.meta.endpoint_url + "/",
+        data=ours.body,
+        headers={
+            "X-Amz-Target": "DynamoDB_20120810.TransactWriteItems",
+            "Content-Type": ours.headers["Content-Type"],
+        },
+    )
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: now.replace(tzinfo=None))
+    SigV4Auth(Credentials("AKIDEXAMPLE", "secret", token), "dynamodb", "eu-west-1").add_auth(theirs)
+    for header in ("Authorization", "X-Amz-Date", *(["X-Amz-Security-Token"] if token else [])):
+        assert text(ours.headers[header]) == text(theirs.headers[header])
+    assert text(ours.headers["Content-Length"]) == str(len(ours.body))
+    later = Transactions(c).request(PARAMS, now=now.replace(day=3))  # a new day: a new signing key
+    assert later.headers["Authorization"] != ours.headers["Authorization"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from empirio.domain.catalog import Pricing
 from empirio.domain.money import MICROS_PER_USD, round_cost
@@ -29,25 +30,17 @@ class Usage:
         return self.input_tokens + self.output_tokens
 
 
+_ZERO = Fraction(0)
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> Fraction:
+    return Fraction(text)
+
+
 def _rate(value: object) -> Fraction:
-    return Fraction(str(value)) if value is not None else Fraction(0)
-
-
-def price(usage: Usage, pricing: Pricing) -> Fraction:
-    """The exact USD cost of ``usage``. Cached input tokens use the cached rate when the card has one."""
-    cached = min(usage.cached_input_tokens, usage.input_tokens)
-    cached_rate = (
-        pricing.cached_input_per_mtok if pricing.cached_input_per_mtok is not None else pricing.input_per_mtok
-    )
-    return (
-        _rate(pricing.input_per_mtok) * (usage.input_tokens - cached) / _MTOK
-        + _rate(cached_rate) * cached / _MTOK
-        + _rate(pricing.output_per_mtok) * usage.output_tokens / _MTOK
-        + _rate(pricing.per_request)
-        + _rate(pricing.per_image) * usage.images
-        + _rate(pricing.per_audio_second) * usage.audio_seconds
-        + _rate(pricing.per_video_second) * usage.video_seconds
-    )
+    """A card's rate, exactly (each distinct rate parsed once: price cards are few and immutable)."""
+    return _parse(str(value)) if value is not None else _ZERO
 
 
 def price_parts(usage: Usage, pricing: Pricing) -> dict[str, Fraction]:
@@ -56,16 +49,27 @@ def price_parts(usage: Usage, pricing: Pricing) -> dict[str, Fraction]:
     cached_rate = (
         pricing.cached_input_per_mtok if pricing.cached_input_per_mtok is not None else pricing.input_per_mtok
     )
-    parts = {
-        "input": _rate(pricing.input_per_mtok) * (usage.input_tokens - cached) / _MTOK,
-        "cached_input": _rate(cached_rate) * cached / _MTOK,
-        "output": _rate(pricing.output_per_mtok) * usage.output_tokens / _MTOK,
-        "request": _rate(pricing.per_request),
-        "images": _rate(pricing.per_image) * usage.images,
-        "audio_seconds": _rate(pricing.per_audio_second) * usage.audio_seconds,
-        "video_seconds": _rate(pricing.per_video_second) * usage.video_seconds,
-    }
-    return {unit: value for unit, value in parts.items() if value}
+    units: tuple[tuple[str, object, int | Fraction, int], ...] = (
+        ("input", pricing.input_per_mtok, usage.input_tokens - cached, _MTOK),
+        ("cached_input", cached_rate, cached, _MTOK),
+        ("output", pricing.output_per_mtok, usage.output_tokens, _MTOK),
+        ("request", pricing.per_request, 1, 1),
+        ("images", pricing.per_image, usage.images, 1),
+        ("audio_seconds", pricing.per_audio_second, usage.audio_seconds, 1),
+        ("video_seconds", pricing.per_video_second, usage.video_seconds, 1),
+    )
+    parts: dict[str, Fraction] = {}
+    for unit, rate, quantity, per in units:
+        if quantity and rate is not None:
+            value = _rate(rate) * quantity / per
+            if value:
+                parts[unit] = value
+    return parts
+
+
+def price(usage: Usage, pricing: Pricing) -> Fraction:
+    """The exact USD cost of ``usage``. Cached input tokens use the cached rate when the card has one."""
+    return sum(price_parts(usage, pricing).values(), _ZERO)
 
 
 @dataclass(frozen=True)

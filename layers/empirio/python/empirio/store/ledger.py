@@ -9,8 +9,8 @@ settle writes three items (hold, account, usage record) and a release two.
 
 from __future__ import annotations
 
+import hashlib
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,7 @@ class SettleResult:
 
 def _token(phase: str, request_id: str) -> str:
     """ClientRequestToken: DynamoDB applies a retried identical transaction once (for 10 minutes)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{phase}:{request_id}"))
+    return hashlib.blake2b(f"{phase}:{request_id}".encode(), digest_size=16).hexdigest()
 
 
 def _bucket_expression(attr: str, plan: BucketPlan) -> tuple[str, str]:

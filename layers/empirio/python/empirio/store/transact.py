@@ -2,7 +2,8 @@
 
 botocore spends about 0.4 ms of CPU a call (endpoint rules, shape-driven serialization and parsing, a dozen
 events) on a request whose parameters are already DynamoDB's wire JSON. This sends the same HTTP request: the JSON
-body, botocore's own SigV4 signer with the client's credentials, the client's connection pool. It keeps what
+body, SigV4 with the client's credentials (as botocore's signer computes it, the day's key derived once), the
+client's connection pool. It keeps what
 tests and operations rely on: the ``before-call``/``after-call`` events of the operation (fault injection, the
 bench's counters), ``before-send`` (moto answers there), the response's CRC32 check, the ``standard`` retry mode's
 retries of throttling and transient errors with its backoff, and errors raised as the client's own modeled
@@ -12,15 +13,18 @@ exceptions with the same ``response`` dict. tests/unit/test_transact.py compares
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import random
 import time
 import zlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
+from botocore.awsrequest import AWSPreparedRequest, HeadersDict
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.exceptions import HTTPClientError, NoCredentialsError
 
@@ -73,6 +77,14 @@ def _decode_binary(value: Any) -> Any:
     return value
 
 
+def _host(url: str) -> str:
+    """The Host header as SigV4 signs it: the host name, and the port unless it is the scheme's default."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    host = parts.hostname or ""
+    return host if parts.port in (None, default) else f"{host}:{parts.port}"
+
+
 def _reason(reason: dict[str, Any]) -> dict[str, Any]:
     if "Item" not in reason:
         return reason
@@ -94,17 +106,47 @@ class Transactions:
         self._signing_name = meta.service_model.signing_name
         self._credentials = client._request_signer._credentials
         self._http = client._endpoint.http_session
+        self._host = _host(self._url)
+        self._key: tuple[tuple[str, str], bytes] | None = None  # ((secret, day), that day's signing key)
 
-    def request(self, params: dict[str, Any]) -> AWSRequest:
-        """The signed HTTP request for ``params`` (a new signature each attempt, as botocore does)."""
-        body = json.dumps(params, separators=(",", ":"), default=_wire).encode()
-        headers = {"X-Amz-Target": TARGET, "Content-Type": CONTENT_TYPE}
-        request = AWSRequest(method="POST", url=self._url, data=body, headers=headers)
+    def request(self, params: dict[str, Any], now: datetime | None = None) -> AWSPreparedRequest:
+        """The signed HTTP request for ``params`` (signed again on each attempt, as botocore does): SigV4 as
+        botocore's ``SigV4Auth`` computes it, with the day's signing key derived once instead of every call."""
         if self._credentials is None:
             raise NoCredentialsError()
         credentials = self._credentials.get_frozen_credentials()
-        SigV4Auth(credentials, self._signing_name, self._region).add_auth(request)
-        return request
+        body = json.dumps(params, separators=(",", ":"), default=_wire).encode()
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        headers = {"X-Amz-Target": TARGET, "Content-Type": CONTENT_TYPE, "X-Amz-Date": stamp}
+        if credentials.token:
+            headers["X-Amz-Security-Token"] = credentials.token
+        signed = sorted(
+            [(k.lower(), " ".join(v.split())) for k, v in headers.items()] + [("host", self._host)]
+        )
+        names = ";".join(name for name, _ in signed)
+        canonical = "\n".join(
+            ["POST", "/", "", *(f"{k}:{v}" for k, v in signed), "", names, hashlib.sha256(body).hexdigest()]
+        )
+        scope = f"{stamp[:8]}/{self._region}/{self._signing_name}/aws4_request"
+        text = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        signature = hmac.new(self._signing_key(credentials.secret_key, stamp[:8]), text.encode(), "sha256")
+        headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, SignedHeaders={names}, "
+            f"Signature={signature.hexdigest()}"
+        )
+        headers["Content-Length"] = str(len(body))
+        prepared = HeadersDict(
+            headers
+        )  # what botocore's AWSRequestPreparer builds (its stubs say HTTPHeaders)
+        return AWSPreparedRequest("POST", self._url, prepared, body, False)  # type: ignore[arg-type]
+
+    def _signing_key(self, secret: str, day: str) -> bytes:
+        if self._key is None or self._key[0] != (secret, day):
+            key = f"AWS4{secret}".encode()
+            for part in (day, self._region, self._signing_name, "aws4_request"):
+                key = hmac.new(key, part.encode(), "sha256").digest()
+            self._key = ((secret, day), key)
+        return self._key[1]
 
     def send(self, **params: Any) -> dict[str, Any]:
         context: dict[str, Any] = {"client_region": self._region, "lean": True}
@@ -153,7 +195,7 @@ class Transactions:
             attempt += 1
 
     def _send_once(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        prepared = self.request(params).prepare()
+        prepared = self.request(params)
         _, response = self._events.emit_until_response(
             f"before-send.{self._service_id}.{OPERATION}", request=prepared
         )

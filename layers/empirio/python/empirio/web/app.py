@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -58,7 +58,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = f"req_{uuid.uuid4().hex}"
+        request_id = f"req_{os.urandom(16).hex()}"  # as random as uuid4, without building a UUID
         scope.setdefault("state", {})["request_id"] = request_id
         current_request_id.set(request_id)
 
