@@ -1,7 +1,7 @@
 """USD per million reference requests on AWS (a 1 s model answer), for classic Lambda and for Lambda Managed
-Instances at three monthly volumes, from the measured gateway time, CPU and write units and the list prices below
-(us-east-1, on-demand; every input is printed with the result). `python -m bench.pricing` prints the table from
-the last `make bench`."""
+Instances at three monthly volumes: every line item the stack is billed for, from the measured gateway time, CPU
+and write units and the list prices below (us-east-1, on-demand; every input is printed with the result).
+`python -m bench.pricing` prints the tables from the last `make bench`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ MIN_INSTANCES = (
 )
 APIGW_REST_PER_MILLION = 3.50  # first 333 M requests a month
 DYNAMODB_WRU_PER_MILLION = 0.625  # on-demand write request units
+LOGS_PER_GB = 0.50  # CloudWatch Logs ingestion, first tier (Lambda's and API Gateway's logs)
+XRAY_PER_MILLION_TRACES = 5.00  # traces recorded (the free 100,000 a month left out)
+METRIC_MONTH = 0.30  # a custom metric a month (EMF), first 10,000
+DATA_OUT_PER_GB = 0.09  # data transfer out to the internet (the provider request, the client's answer)
+NAT_HOURLY = 0.045  # NAT gateway hour, and
+NAT_PER_GB = 0.045  # per GB it processes (Managed Instances reach internet providers through it)
+PUBLIC_IPV4_HOURLY = 0.005  # the NAT gateway's public address
+INTERFACE_ENDPOINT_HOURLY = 0.01  # a VPC interface endpoint (Bedrock runtime) per zone
 HOURS_A_MONTH = 730
 # Assumptions about the workload.
 DEFAULT_WRU_PER_REQUEST = 14  # as `make bench` counts them (it reports its measurement)
@@ -29,10 +37,20 @@ INFERENCE_MEMORY_GB = 1.0
 UPSTREAM_SECONDS = 1.0  # the reference request: a model that answers in one second
 PEAK_TO_AVERAGE = 3.0  # instances are sized for three times the month's average rate
 TARGET_CPU = 0.5  # and kept at half their CPU
+ZONES = 3
+REQUEST_BYTES = 4_000  # sent to the provider (prompt and envelope)
+ANSWER_BYTES = 4_000  # from the provider, and about as much to the client
+# Logged per request: our EMF line (633 bytes for the reference request, `emf_line` in empirio.observability),
+# Lambda's JSON platform lines (start, report) and API Gateway's JSON access line.
+LOG_BYTES = 633 + 600 + 350
+TRACE_RESERVOIR_PER_SECOND, TRACE_RATE = 1.0, 0.05  # X-Ray's default sampling rule (tracing is on)
+ACTIVE_MODELS = 20  # (model, provider) pairs in use: each has 7 request metrics
+METRICS_PER_MODEL = 7
 # moto is not DynamoDB: its time is replaced by an assumed in-region latency per transaction (AWS documents
 # single-digit milliseconds; transactions are slower than single writes).
 DYNAMODB_TRANSACTION_SECONDS = 0.008
 VOLUMES = (1_000_000, 30_000_000, 300_000_000)  # requests a month
+MODES = ("classic_lambda", "managed_instances")
 
 
 def _inputs(results: dict[str, Any]) -> tuple[float, float, float]:
@@ -44,16 +62,6 @@ def _inputs(results: dict[str, Any]) -> tuple[float, float, float]:
     return gateway_s, cpu_s, wru
 
 
-def _shared(wru: float) -> float:
-    """Per million, either mode: the front door, Lambda's request charge and DynamoDB's writes."""
-    return APIGW_REST_PER_MILLION + LAMBDA_PER_MILLION + wru * DYNAMODB_WRU_PER_MILLION
-
-
-def classic_per_million(gateway_s: float, wru: float) -> float:
-    compute = (gateway_s + UPSTREAM_SECONDS) * INFERENCE_MEMORY_GB * LAMBDA_ARM_GB_SECOND * 1e6
-    return compute + _shared(wru)
-
-
 def instances(monthly: int, cpu_s: float) -> int:
     """Instances for a month's volume: its peak rate's CPU at the target utilisation, never under the minimum."""
     peak_rps = monthly / (HOURS_A_MONTH * 3600) * PEAK_TO_AVERAGE
@@ -61,16 +69,57 @@ def instances(monthly: int, cpu_s: float) -> int:
     return max(MIN_INSTANCES, math.ceil(vcpus / EC2_VCPUS))
 
 
-def managed_per_million(monthly: int, cpu_s: float, wru: float) -> float:
-    fleet = instances(monthly, cpu_s) * EC2_HOURLY * (1 + MANAGED_INSTANCES_FEE) * HOURS_A_MONTH
-    return fleet / (monthly / 1e6) + _shared(wru)
+def _fleet_monthly(count: int) -> float:
+    return count * EC2_HOURLY * (1 + MANAGED_INSTANCES_FEE) * HOURS_A_MONTH
+
+
+def _network_monthly() -> float:
+    """What the Managed Instances VPC costs a month before any traffic: one NAT gateway and its address, the
+    Bedrock runtime interface endpoint in each zone (the DynamoDB and S3 gateway endpoints are free)."""
+    return (NAT_HOURLY + PUBLIC_IPV4_HOURLY + ZONES * INTERFACE_ENDPOINT_HOURLY) * HOURS_A_MONTH
+
+
+def _classic_compute(gateway_s: float) -> float:
+    """Per request: the function's memory for the whole request, the model's answer included."""
+    return (gateway_s + UPSTREAM_SECONDS) * INFERENCE_MEMORY_GB * LAMBDA_ARM_GB_SECOND
+
+
+def _traced(monthly: int) -> float:
+    seconds = HOURS_A_MONTH * 3600
+    reservoir = min(monthly, TRACE_RESERVOIR_PER_SECOND * seconds)
+    return reservoir + TRACE_RATE * (monthly - reservoir)
+
+
+def line_items(mode: str, monthly: int, gateway_s: float, cpu_s: float, wru: float) -> dict[str, float]:
+    """USD per million requests, by what AWS bills, for one compute mode at one monthly volume."""
+    millions = monthly / 1e6
+    per_gb = 1e6 / 1e9  # a byte a request is this many GB per million requests
+    items = {
+        "api_gateway": APIGW_REST_PER_MILLION,
+        "lambda_requests": LAMBDA_PER_MILLION,
+        "dynamodb_writes": wru * DYNAMODB_WRU_PER_MILLION,
+        "logs": LOG_BYTES * per_gb * LOGS_PER_GB,
+        "traces": _traced(monthly) * XRAY_PER_MILLION_TRACES / 1e6 / millions,
+        "metrics": ACTIVE_MODELS * METRICS_PER_MODEL * METRIC_MONTH / millions,
+        "data_out": (REQUEST_BYTES + ANSWER_BYTES) * per_gb * DATA_OUT_PER_GB,
+    }
+    if mode == "classic_lambda":
+        items["compute"] = _classic_compute(gateway_s) * 1e6
+    else:
+        items["compute"] = _fleet_monthly(instances(monthly, cpu_s)) / millions
+        items["vpc"] = _network_monthly() / millions + (REQUEST_BYTES + ANSWER_BYTES) * per_gb * NAT_PER_GB
+    return items
+
+
+def per_million(mode: str, monthly: int, gateway_s: float, cpu_s: float, wru: float) -> float:
+    return sum(line_items(mode, monthly, gateway_s, cpu_s, wru).values())
 
 
 def break_even(gateway_s: float, cpu_s: float, wru: float) -> int:
-    """The monthly volume above which Managed Instances cost less per request (the fleet at its minimum)."""
-    classic_compute = (gateway_s + UPSTREAM_SECONDS) * INFERENCE_MEMORY_GB * LAMBDA_ARM_GB_SECOND
-    fleet = MIN_INSTANCES * EC2_HOURLY * (1 + MANAGED_INSTANCES_FEE) * HOURS_A_MONTH
-    return math.ceil(fleet / classic_compute)
+    """The monthly volume above which Managed Instances cost less per request (the fleet at its minimum): where
+    the fleet and its VPC cost as much as classic Lambda's compute less the NAT's per-request charge."""
+    saved_per_request = _classic_compute(gateway_s) - (REQUEST_BYTES + ANSWER_BYTES) / 1e9 * NAT_PER_GB
+    return math.ceil((_fleet_monthly(MIN_INSTANCES) + _network_monthly()) / saved_per_request)
 
 
 def cost_model(results: dict[str, Any]) -> dict[str, Any]:
@@ -78,12 +127,15 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
     rows = [
         {
             "requests_a_month": volume,
-            "classic_lambda": round(classic_per_million(gateway_s, wru), 2),
-            "managed_instances": round(managed_per_million(volume, cpu_s, wru), 2),
+            **{mode: round(per_million(mode, volume, gateway_s, cpu_s, wru), 2) for mode in MODES},
             "instances": instances(volume, cpu_s),
         }
         for volume in VOLUMES
     ]
+    breakdown = {
+        mode: {k: round(v, 2) for k, v in line_items(mode, VOLUMES[1], gateway_s, cpu_s, wru).items()}
+        for mode in MODES
+    }
     return {
         "assumptions": {
             "gateway_seconds": round(gateway_s, 5),
@@ -96,34 +148,32 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
             "ec2": f"{EC2_INSTANCE} ${EC2_HOURLY}/h + {MANAGED_INSTANCES_FEE:.0%}, at least {MIN_INSTANCES}",
             "apigw_rest_per_million": APIGW_REST_PER_MILLION,
             "dynamodb_wru_per_million": DYNAMODB_WRU_PER_MILLION,
+            "log_bytes_per_request": LOG_BYTES,
+            "logs_per_gb": LOGS_PER_GB,
+            "xray": f"${XRAY_PER_MILLION_TRACES}/M traces, {TRACE_RESERVOIR_PER_SECOND}/s + {TRACE_RATE:.0%}",
+            "metrics": f"{ACTIVE_MODELS} models x {METRICS_PER_MODEL} at ${METRIC_MONTH}/month",
+            "bytes_out_per_request": REQUEST_BYTES + ANSWER_BYTES,
+            "vpc_monthly": round(_network_monthly(), 2),
         },
-        "shared_per_million": round(_shared(wru), 2),
         "rows": rows,
+        "breakdown_at_30m": breakdown,
         "break_even_requests_a_month": break_even(gateway_s, cpu_s, wru),
     }
 
 
 def cost_per_million(results: dict[str, Any]) -> dict[str, Any]:
-    """Classic Lambda's cost per million reference requests, split into its parts."""
-    gateway_s, _, wru = _inputs(results)
-    lambda_compute = (gateway_s + UPSTREAM_SECONDS) * INFERENCE_MEMORY_GB * LAMBDA_ARM_GB_SECOND * 1e6
-    dynamodb = wru * DYNAMODB_WRU_PER_MILLION
+    """The bench's summary: classic Lambda's cost per million reference requests at 30M a month, in parts, and
+    the whole model."""
+    gateway_s, cpu_s, wru = _inputs(results)
+    items = line_items("classic_lambda", VOLUMES[1], gateway_s, cpu_s, wru)
     return {
         "assumptions": {
-            "lambda_arm_gb_second": LAMBDA_ARM_GB_SECOND,
-            "lambda_per_million": LAMBDA_PER_MILLION,
-            "apigw_rest_per_million": APIGW_REST_PER_MILLION,
-            "dynamodb_wru_per_million": DYNAMODB_WRU_PER_MILLION,
             "wru_per_request": wru,
-            "memory_gb": INFERENCE_MEMORY_GB,
             "upstream_seconds": UPSTREAM_SECONDS,
             "gateway_seconds_measured": round(gateway_s, 5),
         },
-        "lambda_compute": round(lambda_compute, 2),
-        "lambda_requests": LAMBDA_PER_MILLION,
-        "api_gateway": APIGW_REST_PER_MILLION,
-        "dynamodb": round(dynamodb, 2),
-        "total_per_million_usd": round(classic_per_million(gateway_s, wru), 2),
+        **{k: round(v, 2) for k, v in items.items()},
+        "total_per_million_usd": round(sum(items.values()), 2),
         "model": cost_model(results),
     }
 
@@ -138,7 +188,15 @@ def render(model: dict[str, Any]) -> str:
             f"| {row['requests_a_month']:,} | ${row['classic_lambda']} | ${row['managed_instances']} "
             f"| {row['instances']} |"
         )
-    lines.append(f"\nbreak-even: {model['break_even_requests_a_month']:,} requests a month")
+    lines.append(f"\nbreak-even: {model['break_even_requests_a_month']:,} requests a month\n")
+    classic, managed = (
+        model["breakdown_at_30m"]["classic_lambda"],
+        model["breakdown_at_30m"]["managed_instances"],
+    )
+    lines += ["| at 30M a month, per million | classic Lambda | Managed Instances |", "|---|---|---|"]
+    for item in dict.fromkeys([*classic, *managed]):
+        a, b = classic.get(item), managed.get(item)
+        lines.append(f"| {item} | {'' if a is None else f'${a}'} | {'' if b is None else f'${b}'} |")
     return "\n".join(lines)
 
 

@@ -3,11 +3,13 @@
 from bench.pricing import (
     APIGW_REST_PER_MILLION,
     DEFAULT_WRU_PER_REQUEST,
+    MODES,
+    VOLUMES,
     break_even,
-    classic_per_million,
     cost_model,
     cost_per_million,
-    managed_per_million,
+    line_items,
+    per_million,
 )
 from bench.run import percentiles
 
@@ -17,14 +19,26 @@ def test_percentiles_are_in_milliseconds() -> None:
     assert percentiles(values) == {"p50": 51.0, "p95": 96.0, "p99": 100.0}
 
 
-def test_cost_adds_lambda_api_gateway_and_dynamodb() -> None:
+def test_the_summary_is_classic_lambdas_line_items_at_30m() -> None:
     cost = cost_per_million({"buffered": {"1": {"added_ex_dynamodb_ms": {"p50": 4.0}}}})
-    assert (
-        cost["api_gateway"] == APIGW_REST_PER_MILLION and cost["dynamodb"] == DEFAULT_WRU_PER_REQUEST * 0.625
-    )
-    parts = cost["lambda_compute"] + cost["lambda_requests"] + cost["api_gateway"] + cost["dynamodb"]
-    assert abs(cost["total_per_million_usd"] - parts) < 0.02
+    assert cost["api_gateway"] == APIGW_REST_PER_MILLION
+    assert cost["dynamodb_writes"] == DEFAULT_WRU_PER_REQUEST * 0.625
+    parts = sum(v for k, v in cost.items() if isinstance(v, float) and k != "total_per_million_usd")
+    assert abs(cost["total_per_million_usd"] - parts) < 0.05
     assert cost["assumptions"]["gateway_seconds_measured"] == 0.02  # 4 ms + two 8 ms transactions
+
+
+def test_every_mode_pays_the_shared_items_and_only_managed_instances_pay_a_vpc() -> None:
+    for volume in VOLUMES:
+        classic, managed = (line_items(mode, volume, 0.02, 0.006, 10) for mode in MODES)
+        shared = set(classic) - {"compute"}
+        assert {k: classic[k] for k in shared} == {k: managed[k] for k in shared}
+        assert "vpc" in managed and "vpc" not in classic and managed["vpc"] > 0
+        assert all(value > 0 for value in [*classic.values(), *managed.values()])
+    # fixed monthly costs (the fleet, the VPC, metrics) weigh less per request as volume grows
+    assert per_million("managed_instances", VOLUMES[0], 0.02, 0.006, 10) > per_million(
+        "managed_instances", VOLUMES[2], 0.02, 0.006, 10
+    )
 
 
 def test_the_cost_model_compares_both_modes_and_breaks_even_where_they_meet() -> None:
@@ -43,5 +57,8 @@ def test_the_cost_model_compares_both_modes_and_breaks_even_where_they_meet() ->
     assert small["classic_lambda"] < small["managed_instances"]  # a fleet idles at low volume
     assert large["managed_instances"] < large["classic_lambda"]  # and is cheaper than paying for every wait
     volume = model["break_even_requests_a_month"]
-    assert abs(classic_per_million(0.02, 10) - managed_per_million(volume, 0.006, 10)) < 0.01
+    gap = per_million("classic_lambda", volume, 0.02, 0.006, 10) - per_million(
+        "managed_instances", volume, 0.02, 0.006, 10
+    )
+    assert abs(gap) < 0.01
     assert break_even(0.02, 0.006, 10) == volume
