@@ -67,12 +67,14 @@ soak: install  # 10 minutes, 16 clients (SOAK_SECONDS=60 for a short one)
 
 # COMPUTE=managed-instances runs the inference function on Lambda Managed Instances (README: cost model).
 COMPUTE ?= lambda
+# CAPACITY=provisioned bills the per-request tables by autoscaled capacity instead of by request (README: cost model).
+CAPACITY ?= on-demand
 
 synth: install
-	$(CDK) synth --quiet -c stage=$(STAGE) -c inference_compute=$(COMPUTE) $(CDK_ARGS)
+	$(CDK) synth --quiet -c stage=$(STAGE) -c inference_compute=$(COMPUTE) -c table_capacity=$(CAPACITY) $(CDK_ARGS)
 
 deploy: install  # CDK_ARGS="-c email_sender=billing@example.com" for customer emails through SES
-	$(CDK) deploy -c stage=$(STAGE) -c inference_compute=$(COMPUTE) --require-approval broadening $(CDK_ARGS)
+	$(CDK) deploy -c stage=$(STAGE) -c inference_compute=$(COMPUTE) -c table_capacity=$(CAPACITY) --require-approval broadening $(CDK_ARGS)
 
 clean:
 	rm -rf .venv cdk.out .pytest_cache .mypy_cache .ruff_cache

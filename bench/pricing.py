@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from empirio.store.tables import MIN_UNITS, PER_REQUEST_TABLES, TABLES, TARGET_UTILIZATION
+
 # us-east-1 list prices (USD), from the AWS pricing pages.
 LAMBDA_ARM_GB_SECOND = 0.0000133334  # aws.amazon.com/lambda/pricing (Arm)
 LAMBDA_PER_MILLION = 0.20  # requests, classic and Managed Instances alike
@@ -22,6 +24,7 @@ MIN_INSTANCES = (
 )
 APIGW_REST_PER_MILLION = 3.50  # first 333 M requests a month
 DYNAMODB_WRU_PER_MILLION = 0.625  # on-demand write request units
+DYNAMODB_WCU_HOUR, DYNAMODB_RCU_HOUR = 0.00065, 0.00013  # provisioned capacity units an hour
 LOGS_PER_GB = 0.50  # CloudWatch Logs ingestion, first tier (Lambda's and API Gateway's logs)
 XRAY_PER_MILLION_TRACES = 5.00  # traces recorded (the free 100,000 a month left out)
 METRIC_MONTH = 0.30  # a custom metric a month (EMF), first 10,000
@@ -50,7 +53,12 @@ METRICS_PER_MODEL = 7
 # single-digit milliseconds; transactions are slower than single writes).
 DYNAMODB_TRANSACTION_SECONDS = 0.008
 VOLUMES = (1_000_000, 30_000_000, 300_000_000)  # requests a month
-MODES = ("classic_lambda", "managed_instances")
+# (compute, table capacity) as `make deploy COMPUTE=… CAPACITY=…` sets them, by the column name they get.
+MODES = {
+    "classic_lambda": ("lambda", "on-demand"),
+    "managed_instances": ("managed-instances", "on-demand"),
+    "managed_instances_provisioned": ("managed-instances", "provisioned"),
+}
 
 
 def _inputs(results: dict[str, Any]) -> tuple[float, float, float]:
@@ -90,20 +98,37 @@ def _traced(monthly: int) -> float:
     return reservoir + TRACE_RATE * (monthly - reservoir)
 
 
+def _provisioned_writes(monthly: int, wru: float) -> float:
+    """Per million: write capacity-hours for the month's average write rate at the target utilisation, never
+    under the floor of MIN_UNITS read and write units on each per-request table and index."""
+    needed = wru * DYNAMODB_WCU_HOUR / 3600 / (TARGET_UTILIZATION / 100) * 1e6
+    tables = [spec for spec in TABLES if spec.logical in PER_REQUEST_TABLES]
+    floor_monthly = (
+        sum(1 + len(spec.indexes) for spec in tables)
+        * MIN_UNITS
+        * (DYNAMODB_WCU_HOUR + DYNAMODB_RCU_HOUR)
+        * HOURS_A_MONTH
+    )
+    return max(needed, floor_monthly / (monthly / 1e6))
+
+
 def line_items(mode: str, monthly: int, gateway_s: float, cpu_s: float, wru: float) -> dict[str, float]:
-    """USD per million requests, by what AWS bills, for one compute mode at one monthly volume."""
+    """USD per million requests, by what AWS bills, for one column of MODES at one monthly volume."""
+    compute, capacity = MODES[mode]
     millions = monthly / 1e6
     per_gb = 1e6 / 1e9  # a byte a request is this many GB per million requests
     items = {
         "api_gateway": APIGW_REST_PER_MILLION,
         "lambda_requests": LAMBDA_PER_MILLION,
-        "dynamodb_writes": wru * DYNAMODB_WRU_PER_MILLION,
+        "dynamodb_writes": (
+            wru * DYNAMODB_WRU_PER_MILLION if capacity == "on-demand" else _provisioned_writes(monthly, wru)
+        ),
         "logs": LOG_BYTES * per_gb * LOGS_PER_GB,
         "traces": _traced(monthly) * XRAY_PER_MILLION_TRACES / 1e6 / millions,
         "metrics": ACTIVE_MODELS * METRICS_PER_MODEL * METRIC_MONTH / millions,
         "data_out": (REQUEST_BYTES + ANSWER_BYTES) * per_gb * DATA_OUT_PER_GB,
     }
-    if mode == "classic_lambda":
+    if compute == "lambda":
         items["compute"] = _classic_compute(gateway_s) * 1e6
     else:
         items["compute"] = _fleet_monthly(instances(monthly, cpu_s)) / millions
@@ -178,25 +203,31 @@ def cost_per_million(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+COLUMNS = {
+    "classic_lambda": "classic Lambda",
+    "managed_instances": "Managed Instances",
+    "managed_instances_provisioned": "Managed Instances, provisioned tables",
+}
+
+
 def render(model: dict[str, Any]) -> str:
+    names = list(MODES)
     lines = [
-        "| requests a month | classic Lambda | Managed Instances | instances |",
-        "|---|---|---|---|",
+        "| requests a month | " + " | ".join(COLUMNS[n] for n in names) + " | instances |",
+        "|---|" + "---|" * len(names) + "---|",
     ]
     for row in model["rows"]:
-        lines.append(
-            f"| {row['requests_a_month']:,} | ${row['classic_lambda']} | ${row['managed_instances']} "
-            f"| {row['instances']} |"
-        )
+        cells = " | ".join(f"${row[n]:.2f}" for n in names)
+        lines.append(f"| {row['requests_a_month']:,} | {cells} | {row['instances']} |")
     lines.append(f"\nbreak-even: {model['break_even_requests_a_month']:,} requests a month\n")
-    classic, managed = (
-        model["breakdown_at_30m"]["classic_lambda"],
-        model["breakdown_at_30m"]["managed_instances"],
-    )
-    lines += ["| at 30M a month, per million | classic Lambda | Managed Instances |", "|---|---|---|"]
-    for item in dict.fromkeys([*classic, *managed]):
-        a, b = classic.get(item), managed.get(item)
-        lines.append(f"| {item} | {'' if a is None else f'${a}'} | {'' if b is None else f'${b}'} |")
+    breakdown = model["breakdown_at_30m"]
+    lines += [
+        "| at 30M a month, per million | " + " | ".join(COLUMNS[n] for n in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for item in dict.fromkeys(k for n in names for k in breakdown[n]):
+        cells = " | ".join("" if (v := breakdown[n].get(item)) is None else f"${v:.2f}" for n in names)
+        lines.append(f"| {item} | {cells} |")
     return "\n".join(lines)
 
 

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from empirio.store.tables import TABLES, TableSpec
+from empirio.store.tables import MIN_UNITS, PER_REQUEST_TABLES, TABLES, TARGET_UTILIZATION, TableSpec
+
+Capacity = Literal["on-demand", "provisioned"]
+CAPACITY_MODES: tuple[Capacity, ...] = ("on-demand", "provisioned")
+# With `-c table_capacity=provisioned` the tables every metered request writes (PER_REQUEST_TABLES) are billed by
+# the capacity-hour, autoscaled to keep TARGET_UTILIZATION % of it in use, instead of by the request (about 40 % of
+# the on-demand price for a steady load; README: cost model). Bursts above the capacity draw on DynamoDB's burst
+# credit, then throttle: the SDK retries, then the client gets a 503 and nothing is written. The other tables are
+# written rarely and stay on-demand.
+MAX_WRITE_UNITS = 20_000  # under the default account quota of 40,000 per table
+MAX_READ_UNITS = 5_000
+
+
+def capacity_mode(value: object) -> Capacity:
+    mode = str(value or "on-demand")
+    if mode not in CAPACITY_MODES:
+        raise ValueError(f"unknown table_capacity {mode!r}: use {' or '.join(CAPACITY_MODES)}")
+    return mode  # type: ignore[return-value]
+
+
+def _billing(spec: TableSpec, capacity: Capacity) -> dynamodb.Billing:
+    if capacity == "on-demand" or spec.logical not in PER_REQUEST_TABLES:
+        return dynamodb.Billing.on_demand()
+
+    def autoscaled(ceiling: int) -> dynamodb.Capacity:
+        return dynamodb.Capacity.autoscaled(
+            min_capacity=MIN_UNITS, max_capacity=ceiling, target_utilization_percent=TARGET_UTILIZATION
+        )
+
+    # the indexes inherit both settings
+    return dynamodb.Billing.provisioned(
+        read_capacity=autoscaled(MAX_READ_UNITS), write_capacity=autoscaled(MAX_WRITE_UNITS)
+    )
 
 
 def _attr(name: str) -> dynamodb.Attribute:
@@ -14,21 +48,22 @@ def _attr(name: str) -> dynamodb.Attribute:
 
 
 class Tables(Construct):
-    """Every table: on-demand, point-in-time recovery, TTL where the spec has it; retained in prod."""
+    """Every table: on-demand (or, for the per-request tables, autoscaled provisioned capacity), point-in-time
+    recovery, TTL where the spec has it; retained in prod."""
 
-    def __init__(self, scope: Construct, id: str, *, prod: bool) -> None:
+    def __init__(self, scope: Construct, id: str, *, prod: bool, capacity: Capacity = "on-demand") -> None:
         super().__init__(scope, id)
         self.by_logical: dict[str, dynamodb.TableV2] = {}
         for spec in TABLES:
-            self.by_logical[spec.logical] = self._table(spec, prod)
+            self.by_logical[spec.logical] = self._table(spec, prod, capacity)
 
-    def _table(self, spec: TableSpec, prod: bool) -> dynamodb.TableV2:
+    def _table(self, spec: TableSpec, prod: bool, capacity: Capacity) -> dynamodb.TableV2:
         return dynamodb.TableV2(
             self,
             spec.logical.capitalize(),
             partition_key=_attr(spec.partition_key),
             sort_key=_attr(spec.sort_key) if spec.sort_key else None,
-            billing=dynamodb.Billing.on_demand(),
+            billing=_billing(spec, capacity),
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),

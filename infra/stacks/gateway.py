@@ -20,7 +20,7 @@ from infra.constructs.media import Videos, grant_models
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.nag import acknowledge_findings
 from infra.constructs.people import People
-from infra.constructs.tables import Tables
+from infra.constructs.tables import Tables, capacity_mode
 
 # Least privilege: the tables each family touches and how ("read" or "write", write implying read).
 # Every customer family reads console sessions (a session is an alternative to a key) and extends their idle
@@ -92,7 +92,8 @@ class GatewayStack(Stack):
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         prod = stage == "prod"
         compute = compute_mode(self.node.try_get_context("inference_compute"))
-        tables = Tables(self, "Tables", prod=prod)
+        capacity = capacity_mode(self.node.try_get_context("table_capacity"))
+        tables = Tables(self, "Tables", prod=prod, capacity=capacity)
         people = People(self, "People", prod=prod)
         layers = self._layers()
         payments_layer = self._payments_layer()

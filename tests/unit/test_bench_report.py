@@ -30,11 +30,19 @@ def test_the_summary_is_classic_lambdas_line_items_at_30m() -> None:
 
 def test_every_mode_pays_the_shared_items_and_only_managed_instances_pay_a_vpc() -> None:
     for volume in VOLUMES:
-        classic, managed = (line_items(mode, volume, 0.02, 0.006, 10) for mode in MODES)
+        classic, managed, provisioned = (line_items(mode, volume, 0.02, 0.006, 10) for mode in MODES)
         shared = set(classic) - {"compute"}
         assert {k: classic[k] for k in shared} == {k: managed[k] for k in shared}
         assert "vpc" in managed and "vpc" not in classic and managed["vpc"] > 0
         assert all(value > 0 for value in [*classic.values(), *managed.values()])
+        assert {k: v for k, v in provisioned.items() if k != "dynamodb_writes"} == {
+            k: v for k, v in managed.items() if k != "dynamodb_writes"
+        }
+    # provisioned capacity: cheaper than on-demand for a steady load, never under its minimum units' cost
+    at_30m = line_items("managed_instances_provisioned", VOLUMES[1], 0.02, 0.006, 10)["dynamodb_writes"]
+    assert at_30m < 10 * 0.625 and abs(at_30m - 10 * 0.00065 / 3600 / 0.7 * 1e6) < 1e-9
+    floor = line_items("managed_instances_provisioned", 1_000, 0.02, 0.006, 10)["dynamodb_writes"]
+    assert floor > 1000 * 10 * 0.625
     # fixed monthly costs (the fleet, the VPC, metrics) weigh less per request as volume grows
     assert per_million("managed_instances", VOLUMES[0], 0.02, 0.006, 10) > per_million(
         "managed_instances", VOLUMES[2], 0.02, 0.006, 10

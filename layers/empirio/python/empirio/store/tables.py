@@ -121,6 +121,12 @@ JOBS = TableSpec(
     indexes=(IndexSpec("open", "open_shard", "job_id"),),
 )
 
+# Written by every metered request (admission and settle): the tables `-c table_capacity=provisioned` bills by
+# autoscaled capacity (at least MIN_UNITS, kept TARGET_UTILIZATION % in use) instead of by the request.
+PER_REQUEST_TABLES = ("accounts", "ledger", "usage")
+TARGET_UTILIZATION = 70
+MIN_UNITS = 5
+
 TABLES: tuple[TableSpec, ...] = (
     ACCOUNTS,
     KEYS,
