@@ -9,22 +9,12 @@ import pytest
 
 from empirio.store.tables import MIN_UNITS, PER_REQUEST_TABLES, TARGET_UTILIZATION
 from infra.constructs.tables import capacity_mode
-from tests.infra.conftest import resources
+from tests.infra.conftest import resources, synth_with_checks
 
 
 @pytest.fixture(scope="module")
 def provisioned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    import aws_cdk as cdk
-
-    from infra.app import build
-    from infra.constructs.nag import add_checks
-
-    context = {"aws:cdk:bundling-stacks": [], "stage": "prod", "table_capacity": "provisioned"}
-    app = cdk.App(context=context, outdir=str(tmp_path_factory.mktemp("cdk")))
-    stack = build(app)
-    add_checks(app)
-    assembly = app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
-    return dict(assembly.get_stack_by_name(stack.stack_name).template)
+    return synth_with_checks(tmp_path_factory, table_capacity="provisioned")
 
 
 def _tables(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

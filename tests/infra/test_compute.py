@@ -7,22 +7,12 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import resources
+from tests.infra.conftest import resources, synth_with_checks
 
 
 @pytest.fixture(scope="module")
 def managed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    import aws_cdk as cdk
-
-    from infra.app import build
-    from infra.constructs.nag import add_checks
-
-    context = {"aws:cdk:bundling-stacks": [], "stage": "prod", "inference_compute": "managed-instances"}
-    app = cdk.App(context=context, outdir=str(tmp_path_factory.mktemp("cdk")))
-    stack = build(app)
-    add_checks(app)
-    assembly = app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
-    return dict(assembly.get_stack_by_name(stack.stack_name).template)
+    return synth_with_checks(tmp_path_factory, inference_compute="managed-instances")
 
 
 def _inference(template: dict[str, Any]) -> dict[str, Any]:
