@@ -1,8 +1,9 @@
 """A parametric fake upstream for benchmarks: OpenAI-compatible /v1/chat/completions and Anthropic-compatible
 /v1/messages on 127.0.0.1, with configurable latency, output length and streaming chunk rate.
 
-Per request, headers override the defaults: ``x-bench-latency-ms`` (before the first byte), ``x-bench-chunks``
-(output pieces), ``x-bench-chunk-ms`` (pause between streamed pieces).
+Per request, the model name can carry the shape, ``<name>@<chunks>x<chunk ms>`` (as a gateway forwards it: it
+forwards no client header), and headers override the defaults: ``x-bench-latency-ms`` (before the first byte),
+``x-bench-chunks`` (output pieces), ``x-bench-chunk-ms`` (pause between streamed pieces).
 """
 
 from __future__ import annotations
@@ -10,23 +11,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import time
 
 from aiohttp import web
 
 
-def _params(request: web.Request) -> tuple[float, int, float]:
+def _params(request: web.Request, body: dict[str, object]) -> tuple[float, int, float]:
     h = request.headers
+    chunks, pause = "16", "0"
+    shape = re.search(r"@(\d+)x(\d+(?:\.\d+)?)$", str(body.get("model", "")))
+    if shape:
+        chunks, pause = shape.groups()
     return (
         float(h.get("x-bench-latency-ms", 0)) / 1000,
-        int(h.get("x-bench-chunks", 16)),
-        float(h.get("x-bench-chunk-ms", 0)) / 1000,
+        int(h.get("x-bench-chunks", chunks)),
+        float(h.get("x-bench-chunk-ms", pause)) / 1000,
     )
 
 
 async def openai(request: web.Request) -> web.StreamResponse:
     body = await request.json()
-    latency, chunks, pause = _params(request)
+    latency, chunks, pause = _params(request, body)
     await asyncio.sleep(latency)
     words = [f"word{i} " for i in range(chunks)]
     usage = {
@@ -73,7 +79,7 @@ async def openai(request: web.Request) -> web.StreamResponse:
 
 async def anthropic(request: web.Request) -> web.StreamResponse:
     body = await request.json()
-    latency, chunks, _ = _params(request)
+    latency, chunks, _ = _params(request, body)
     await asyncio.sleep(latency)
     return web.json_response(
         {

@@ -27,6 +27,7 @@ PHASE_SECONDS = 60  # no phase runs longer than this
 LEVELS = {1: 200, 8: 400, 32: 800}  # concurrency → requests
 STREAM_REQUESTS = 200
 CHUNKS = 32
+STREAM_UPSTREAM_MODEL = f"bench@{CHUNKS}x1"  # fake_upstream: CHUNKS pieces, 1 ms apart
 
 
 def free_port() -> int:
@@ -164,11 +165,12 @@ async def measure(gateway: str, upstream: str, key: str) -> dict[str, Any]:
             "requests": via["requests"],
             "errors": via["errors"] + direct["errors"],
         }
-    stream_headers = {**auth, "x-bench-chunks": str(CHUNKS), "x-bench-chunk-ms": "1"}
+    # the stream's shape rides in the upstream model's name (a gateway forwards no client header): both sides
+    # get CHUNKS pieces a millisecond apart
     direct_stream = await load(
         f"{upstream}/v1/chat/completions",
-        {**direct_headers, "x-bench-chunks": str(CHUNKS), "x-bench-chunk-ms": "1"},
-        {**direct_body, "stream": True},
+        {"Authorization": "Bearer bench"},
+        {**direct_body, "model": STREAM_UPSTREAM_MODEL, "stream": True},
         1,
         STREAM_REQUESTS,
         stream=True,
@@ -176,8 +178,8 @@ async def measure(gateway: str, upstream: str, key: str) -> dict[str, Any]:
     before = await stats(gateway)
     via_stream = await load(
         f"{gateway}/v1/chat/completions",
-        stream_headers,
-        {**body, "stream": True},
+        {"Authorization": f"Bearer {key}"},
+        {**body, "model": "bench/stream", "stream": True},
         1,
         STREAM_REQUESTS,
         stream=True,
@@ -215,25 +217,23 @@ def machine() -> dict[str, Any]:
 
 
 def bench_catalog(upstream: str) -> dict[str, Any]:
-    """One model, `bench/openai`, served by the fake upstream."""
-    return {
-        "version": "bench",
-        "models": [
-            {
-                "id": "bench/openai",
-                "provider": "openai",
-                "upstream_model": "bench",
-                "base_url": f"{upstream}/v1",
-                "api_key_env": "BENCH_UPSTREAM_KEY",
-                "pricing": {"input_per_mtok": "1", "output_per_mtok": "2"},
-                "context_window": 100000,
-                "max_output_tokens": 4096,
-                "region": "local",
-                "modalities": {"input": ["text"], "output": ["text"]},
-                "endpoints": ["/v1/chat/completions"],
-            }
-        ],
+    """Two models served by the fake upstream: `bench/openai` (16 pieces at once) and `bench/stream` (the
+    streaming phase's shape)."""
+    model = {
+        "id": "bench/openai",
+        "provider": "openai",
+        "upstream_model": "bench",
+        "base_url": f"{upstream}/v1",
+        "api_key_env": "BENCH_UPSTREAM_KEY",
+        "pricing": {"input_per_mtok": "1", "output_per_mtok": "2"},
+        "context_window": 100000,
+        "max_output_tokens": 4096,
+        "region": "local",
+        "modalities": {"input": ["text"], "output": ["text"]},
+        "endpoints": ["/v1/chat/completions"],
     }
+    stream = {**model, "id": "bench/stream", "upstream_model": STREAM_UPSTREAM_MODEL}
+    return {"version": "bench", "models": [model, stream]}
 
 
 def start_gateway(tmp: Path, up_port: int, gw_port: int) -> tuple[list[subprocess.Popen[bytes]], Path]:
