@@ -137,16 +137,29 @@ class Pump:
         self._put(self.renderer.event(event))
 
     async def body(self, heartbeat: bytes, every: float = 15.0) -> AsyncIterator[bytes]:
-        """What the client reads: rendered chunks, with a heartbeat during long silences."""
+        """What the client reads: rendered chunks, with a heartbeat during long silences. Chunks already queued
+        when the response is ready to write go out together, in one write (nothing waits to be joined)."""
+        queue = self.queue
         while True:
-            try:
-                chunk = await asyncio.wait_for(self.queue.get(), timeout=every)
-            except TimeoutError:
-                yield heartbeat
-                continue
+            if queue.empty():
+                try:
+                    async with asyncio.timeout(every):
+                        chunk = await queue.get()
+                except TimeoutError:
+                    yield heartbeat
+                    continue
+            else:
+                chunk = queue.get_nowait()
             if chunk is None:
                 return
-            yield chunk
+            parts = [chunk]
+            while not queue.empty():
+                following = queue.get_nowait()
+                if following is None:
+                    yield b"".join(parts)
+                    return
+                parts.append(following)
+            yield parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class PumpResponse(StreamingResponse):

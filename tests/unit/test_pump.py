@@ -24,7 +24,8 @@ async def slow_events(pause: float) -> AsyncIterator[Event]:
         upstream_closed.append(True)
 
 
-def run_pump(pause: float, every: float, read: int | None = None) -> tuple[list[bytes], list[Outcome]]:
+def run_pump(pause: float, every: float, until: bytes | None = None) -> tuple[list[bytes], list[Outcome]]:
+    """The chunks a client reads (leaving once ``until`` has arrived, if given) and how the stream settled."""
     settled: list[Outcome] = []
     upstream_closed.clear()
 
@@ -44,7 +45,7 @@ def run_pump(pause: float, every: float, read: int | None = None) -> tuple[list[
         out = []
         async for chunk in pump.body(HEARTBEAT, every=every):
             out.append(chunk)
-            if read is not None and len(out) >= read:
+            if until is not None and until in b"".join(out):
                 break  # the client disconnects
         await pump.close()  # what the response does as it ends
         assert pump.task is not None and pump.task.done()
@@ -56,12 +57,22 @@ def run_pump(pause: float, every: float, read: int | None = None) -> tuple[list[
 def test_a_long_silence_gets_heartbeats_and_the_stream_still_ends() -> None:
     chunks, settled = run_pump(pause=0.25, every=0.05)
     assert chunks.count(HEARTBEAT) >= 3
-    assert chunks[-1] == b"data: end\n\n" and settled == [Outcome("complete", TokenUsage(5, 2))]
+    assert b"".join(chunks).endswith(b"data: end\n\n") and settled == [Outcome("complete", TokenUsage(5, 2))]
+
+
+def test_chunks_already_queued_go_out_in_one_write_and_nothing_is_lost() -> None:
+    chunks, settled = run_pump(pause=0, every=10.0)
+    body = b"".join(chunks)
+    events = [e for e in body.split(b"\n\n") if e]
+    assert b'"Hello"' in body and b'" world"' in body and body.endswith(b"data: end\n\n")
+    assert len(chunks) < len(events)  # joined, never split: each chunk ends on an event boundary
+    assert all(chunk.endswith(b"\n\n") for chunk in chunks)
+    assert settled == [Outcome("complete", TokenUsage(5, 2))]
 
 
 def test_a_disconnect_cancels_the_upstream_and_settles_what_was_generated_before_close_returns() -> None:
-    chunks, settled = run_pump(pause=5.0, every=10.0, read=2)
-    assert len(chunks) == 2 and upstream_closed == [True]
+    chunks, settled = run_pump(pause=5.0, every=10.0, until=b'"Hello"')
+    assert b" world" not in b"".join(chunks) and upstream_closed == [True]
     # "Hello" was generated; the upstream never reported usage, so the prompt is billed at our own estimate.
     assert settled == [Outcome("disconnected", TokenUsage(7, 2), "the client disconnected")]
 
