@@ -52,14 +52,18 @@ def _entry_module(name: str, web_adapter: bool) -> str:
     return f"functions.{name}.app, uvicorn" if web_adapter else f"functions.{name}.handler"
 
 
-def cold_starts(runs: int = 3) -> dict[str, Any]:
+def cold_starts(runs: int = 5) -> dict[str, Any]:
     entries = [(f.name, f.entry == "web-adapter") for f in FAMILIES] + [(j.name, False) for j in JOBS]
     out: dict[str, Any] = {}
     for name, web_adapter in entries:
         module = _entry_module(name, web_adapter)
-        probes = [json.loads(_run(_PROBE.format(module=module, ours=set(OURS)))) for _ in range(runs)]
-        third = probes[0]["third_party"]
-        baseline = [float(_run(_BASELINE.format(names=third))) for _ in range(runs)]
+        probe = _PROBE.format(module=module, ours=set(OURS))
+        third = json.loads(_run(probe))["third_party"]  # also warms the file cache for both sides
+        # alternated, so a drift in this machine's speed weighs on both sides alike
+        probes, baseline = [], []
+        for _ in range(runs):
+            probes.append(json.loads(_run(probe)))
+            baseline.append(float(_run(_BASELINE.format(names=third))))
         median, base = statistics.median(p["seconds"] for p in probes), statistics.median(baseline)
         out[name] = {
             "median_s": round(median, 3),
