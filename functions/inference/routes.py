@@ -191,7 +191,9 @@ async def list_videos(request: Request) -> Response:
 # The path's video id is read from the route match and described to OpenAPI here: a declared ``video_id: str``
 # parameter would make FastAPI build a field for it at import and, checking for pydantic v1 models, import
 # ``pydantic.v1`` (~40 ms of the function's cold start).
-VIDEO_ID = {"parameters": [{"name": "video_id", "in": "path", "required": True, "schema": {"type": "string"}}]}
+VIDEO_ID = {
+    "parameters": [{"name": "video_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+}
 
 
 def _video_id(request: Request) -> str:
