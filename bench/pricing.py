@@ -53,11 +53,15 @@ METRICS_PER_MODEL = 7
 # single-digit milliseconds; transactions are slower than single writes).
 DYNAMODB_TRANSACTION_SECONDS = 0.008
 VOLUMES = (1_000_000, 30_000_000, 300_000_000)  # requests a month
-# (compute, table capacity) as `make deploy COMPUTE=… CAPACITY=…` sets them, by the column name they get.
+# (compute, table capacity) as `make deploy COMPUTE=… CAPACITY=…` sets them, and the column's title, by its key.
 MODES = {
-    "classic_lambda": ("lambda", "on-demand"),
-    "managed_instances": ("managed-instances", "on-demand"),
-    "managed_instances_provisioned": ("managed-instances", "provisioned"),
+    "classic_lambda": ("lambda", "on-demand", "classic Lambda"),
+    "managed_instances": ("managed-instances", "on-demand", "Managed Instances"),
+    "managed_instances_provisioned": (
+        "managed-instances",
+        "provisioned",
+        "Managed Instances, provisioned tables",
+    ),
 }
 
 
@@ -114,7 +118,7 @@ def _provisioned_writes(monthly: int, wru: float) -> float:
 
 def line_items(mode: str, monthly: int, gateway_s: float, cpu_s: float, wru: float) -> dict[str, float]:
     """USD per million requests, by what AWS bills, for one column of MODES at one monthly volume."""
-    compute, capacity = MODES[mode]
+    compute, capacity, _ = MODES[mode]
     millions = monthly / 1e6
     per_gb = 1e6 / 1e9  # a byte a request is this many GB per million requests
     items = {
@@ -203,17 +207,10 @@ def cost_per_million(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-COLUMNS = {
-    "classic_lambda": "classic Lambda",
-    "managed_instances": "Managed Instances",
-    "managed_instances_provisioned": "Managed Instances, provisioned tables",
-}
-
-
 def render(model: dict[str, Any]) -> str:
     names = list(MODES)
     lines = [
-        "| requests a month | " + " | ".join(COLUMNS[n] for n in names) + " | instances |",
+        "| requests a month | " + " | ".join(MODES[n][2] for n in names) + " | instances |",
         "|---|" + "---|" * len(names) + "---|",
     ]
     for row in model["rows"]:
@@ -222,7 +219,7 @@ def render(model: dict[str, Any]) -> str:
     lines.append(f"\nbreak-even: {model['break_even_requests_a_month']:,} requests a month\n")
     breakdown = model["breakdown_at_30m"]
     lines += [
-        "| at 30M a month, per million | " + " | ".join(COLUMNS[n] for n in names) + " |",
+        "| at 30M a month, per million | " + " | ".join(MODES[n][2] for n in names) + " |",
         "|---|" + "---|" * len(names),
     ]
     for item in dict.fromkeys(k for n in names for k in breakdown[n]):

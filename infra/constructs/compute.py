@@ -15,6 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.constructs.options import choice
+
 Compute = Literal["lambda", "managed-instances"]
 COMPUTE_MODES: tuple[Compute, ...] = ("lambda", "managed-instances")
 # Requests in flight per execution environment: the process waits on models and DynamoDB far more than it computes
@@ -24,10 +26,7 @@ MAX_VCPUS = 64  # the capacity provider's ceiling (an account's EC2 quota still 
 
 
 def compute_mode(value: object) -> Compute:
-    mode = str(value or "lambda")
-    if mode not in COMPUTE_MODES:
-        raise ValueError(f"unknown inference_compute {mode!r}: use {' or '.join(COMPUTE_MODES)}")
-    return mode  # type: ignore[return-value]
+    return choice("inference_compute", value, COMPUTE_MODES)  # type: ignore[return-value]
 
 
 class ManagedInstances(Construct):

@@ -9,6 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from empirio.store.tables import MIN_UNITS, PER_REQUEST_TABLES, TABLES, TARGET_UTILIZATION, TableSpec
+from infra.constructs.options import choice
 
 Capacity = Literal["on-demand", "provisioned"]
 CAPACITY_MODES: tuple[Capacity, ...] = ("on-demand", "provisioned")
@@ -22,10 +23,7 @@ MAX_READ_UNITS = 5_000
 
 
 def capacity_mode(value: object) -> Capacity:
-    mode = str(value or "on-demand")
-    if mode not in CAPACITY_MODES:
-        raise ValueError(f"unknown table_capacity {mode!r}: use {' or '.join(CAPACITY_MODES)}")
-    return mode  # type: ignore[return-value]
+    return choice("table_capacity", value, CAPACITY_MODES)  # type: ignore[return-value]
 
 
 def _billing(spec: TableSpec, capacity: Capacity) -> dynamodb.Billing:

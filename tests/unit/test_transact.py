@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, HTTPClientError
 
-from empirio.store.transact import MAX_ATTEMPTS, Transactions
+from empirio.store.transact import Transactions
 
 PARAMS: dict[str, Any] = {
     "TransactItems": [
@@ -57,6 +57,9 @@ class Raw:
         yield self.body
 
 
+RETRIES = 3  # botocore's max_attempts counts retries: up to 4 calls
+
+
 def text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -67,7 +70,7 @@ def client() -> Any:
         region_name="eu-west-1",
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"}, parameter_validation=False),
+        config=Config(retries={"max_attempts": RETRIES, "mode": "standard"}, parameter_validation=False),
     )
 
 
@@ -158,8 +161,9 @@ def test_throttling_is_retried_with_backoff_then_succeeds() -> None:
 def test_retries_stop_at_the_clients_attempts_and_raise_the_last_error() -> None:
     waits: list[float] = []
     busy = answer(500, {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "x"})
+    theirs, _ = sent(lambda c: c.transact_write_items(**PARAMS), busy)
     upstream, result = sent(lambda c: Transactions(c, sleep=waits.append).send(**PARAMS), busy)
-    assert len(upstream.requests) == MAX_ATTEMPTS and len(waits) == MAX_ATTEMPTS - 1
+    assert len(upstream.requests) == len(theirs.requests) == RETRIES + 1 and len(waits) == RETRIES
     assert all(w <= 0.025 * 2**i for i, w in enumerate(waits))  # not throttling: DynamoDB's 25 ms scale
     assert isinstance(result, ClientError) and result.response["Error"]["Code"] == "InternalServerError"
 

@@ -3,11 +3,11 @@
 botocore spends about 0.4 ms of CPU a call (endpoint rules, shape-driven serialization and parsing, a dozen
 events) on a request whose parameters are already DynamoDB's wire JSON. This sends the same HTTP request: the JSON
 body, SigV4 with the client's credentials (as botocore's signer computes it, the day's key derived once), the
-client's connection pool. It keeps what
-tests and operations rely on: the ``before-call``/``after-call`` events of the operation (fault injection, the
-bench's counters), ``before-send`` (moto answers there), the response's CRC32 check, the ``standard`` retry mode's
-retries of throttling and transient errors with its backoff, and errors raised as the client's own modeled
-exceptions with the same ``response`` dict. tests/unit/test_transact.py compares the request with botocore's.
+client's connection pool. It keeps what tests and operations rely on: the ``before-call``/``after-call`` events of
+the operation (fault injection, the bench's counters), ``before-send`` (moto answers there), the response's CRC32
+check, the ``standard`` retry mode's retries of throttling and transient errors with its backoff and the client's
+own number of attempts, and errors raised as the client's modeled exceptions with the same ``response`` dict.
+tests/unit/test_transact.py compares the request, the signature and the errors with botocore's.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from botocore.exceptions import HTTPClientError, NoCredentialsError
 OPERATION = "TransactWriteItems"
 TARGET = f"DynamoDB_20120810.{OPERATION}"
 CONTENT_TYPE = "application/x-amz-json-1.0"
-MAX_ATTEMPTS = 4  # as the client's retries={"mode": "standard", "max_attempts": 4}
+DEFAULT_ATTEMPTS = 4  # botocore's standard mode for DynamoDB when the client's config names no number
 _THROTTLED = frozenset(
     {
         "Throttling",
@@ -97,6 +97,8 @@ class Transactions:
     def __init__(self, client: Any, sleep: Callable[[float], None] = time.sleep) -> None:
         meta = client.meta
         self._sleep = sleep
+        # botocore resolves the config's max_attempts (retries) into total_max_attempts (every call)
+        self._attempts = int((meta.config.retries or {}).get("total_max_attempts", DEFAULT_ATTEMPTS))
         self._client = client
         self._events = meta.events
         self._model = meta.service_model.operation_model(OPERATION)
@@ -135,10 +137,8 @@ class Transactions:
             f"Signature={signature.hexdigest()}"
         )
         headers["Content-Length"] = str(len(body))
-        prepared = HeadersDict(
-            headers
-        )  # what botocore's AWSRequestPreparer builds (its stubs say HTTPHeaders)
-        return AWSPreparedRequest("POST", self._url, prepared, body, False)  # type: ignore[arg-type]
+        # HeadersDict is what botocore's AWSRequestPreparer builds (its stubs say HTTPHeaders)
+        return AWSPreparedRequest("POST", self._url, HeadersDict(headers), body, False)  # type: ignore[arg-type]
 
     def _signing_key(self, secret: str, day: str) -> bytes:
         if self._key is None or self._key[0] != (secret, day):
@@ -149,7 +149,7 @@ class Transactions:
         return self._key[1]
 
     def send(self, **params: Any) -> dict[str, Any]:
-        context: dict[str, Any] = {"client_region": self._region, "lean": True}
+        context: dict[str, Any] = {"client_region": self._region}
         _, answer = self._events.emit_until_response(
             f"before-call.{self._service_id}.{OPERATION}",
             model=self._model,
@@ -180,14 +180,14 @@ class Transactions:
             try:
                 status, parsed = self._send_once(params)
             except (BotoConnectionError, HTTPClientError):
-                if attempt >= MAX_ATTEMPTS:
+                if attempt >= self._attempts:
                     raise
                 throttled = False
             else:
                 code = parsed.get("Error", {}).get("Code", "")
                 throttled = code in _THROTTLED or status == 429
                 retryable = throttled or code in _TRANSIENT_CODES or status in _TRANSIENT_STATUS
-                if status < 300 or not retryable or attempt >= MAX_ATTEMPTS:
+                if status < 300 or not retryable or attempt >= self._attempts:
                     parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = attempt - 1
                     return status, parsed
             scale = _THROTTLING_SCALE if throttled else _OTHER_SCALE
