@@ -4,7 +4,6 @@ as stored this instant; a concurrent request may of course change the answer a m
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from empirio.context import Context
@@ -49,11 +48,12 @@ def estimate(
         tpm=account.limits.tpm,
         rpm_tat=account.rpm_tat,
         tpm_tat=account.tpm_tat,
+        exact=True,
     )
     now = context.clock()
     key = KeyCap.of(principal, int(now))
     if key is not None:
-        key = replace(key, spent=context.keys.spend_of(key.item_key))
+        key = key.seen(context.keys.spend_of(key.item_key))
     answer: dict[str, Any] = {
         "object": "estimate",
         "endpoint": endpoint,

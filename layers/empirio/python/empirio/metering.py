@@ -27,6 +27,7 @@ from empirio.domain.limits import BucketState, correction_us, overtaken, plan, s
 from empirio.domain.pricing import Usage, cost_micros
 from empirio.domain.usage import hour_shard
 from empirio.errors import (
+    ApiError,
     IdempotencyConflictError,
     IdempotencyInProgressError,
     NotFoundError,
@@ -80,7 +81,8 @@ class IdempotentReplay(Exception):
 
 @dataclass
 class _Hints:
-    """Last known state per account (limits and bucket times); only a guess that saves a round trip."""
+    """Last known limits and bucket times per account; only a guess that saves a round trip (the write's
+    conditions check it). Never the balance: a view is stored as its guess (AccountView.guess)."""
 
     views: OrderedDict[str, AccountView] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -98,7 +100,7 @@ class _Hints:
 
     def put(self, account_id: str, view: AccountView) -> None:
         with self.lock:
-            self.views[account_id] = view
+            self.views[account_id] = view.guess()
             self.views.move_to_end(account_id)
             while len(self.views) > 10_000:
                 self.views.popitem(last=False)
@@ -115,7 +117,11 @@ class Meter:
         account, from which the refusal (402/429) is decided or the plan corrected; an idle bucket guess that a
         concurrent admission overtook is retried with a margin (see empirio.domain.limits), so concurrent
         admissions stop overtaking each other. A hot account that still loses every attempt gets 429 with
-        retry-after, never an error."""
+        retry-after, never an error.
+
+        Only what DynamoDB holds refuses: the in-process hint carries limits and bucket times, never the balance,
+        and a plan that a guess (the hint, or a key's spend not yet read) would refuse is made again from a
+        consistent read of the account and the key's spend item before anything is refused."""
         account_id = req.principal.account_id
         view = self._hints.get(account_id)
         key = KeyCap.of(req.principal, int(self._clock()))
@@ -124,7 +130,13 @@ class Meter:
             if attempt:
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
             now_us = int(self._clock() * 1_000_000)
-            request_plan = plan_request(req.model, req.prompt_tokens, req.max_tokens, view, req.max_cost, key)
+            try:
+                request_plan = self._plan(req, view, key)
+            except ApiError:
+                if view.exact and (key is None or key.known):
+                    raise
+                view, key = self._read(account_id, key)
+                request_plan = self._plan(req, view, key)  # what is stored refuses, or the plan stands
             rpm_plan = plan(view.rpm, 1, now_us, view.rpm_tat, rpm_margin)
             tpm_plan = plan(view.tpm, request_plan.tokens, now_us, view.tpm_tat, tpm_margin)
             hold_request = HoldRequest(
@@ -143,7 +155,8 @@ class Meter:
                 idem_key=f"{account_id}#{req.idempotency_key}" if req.idempotency_key else None,
                 fingerprint=req.fingerprint,
                 spend_key=key.item_key if key else None,
-                spend_room=key.room - request_plan.hold if key else 0,
+                # the item holds charges and pending holds: this hold fits when spend + hold <= limit
+                spend_room=key.limit - request_plan.hold if key else 0,
             )
             try:
                 self.ledger.admit(hold_request)
@@ -153,16 +166,14 @@ class Meter:
                 if conflict.contended:
                     continue  # other transactions held the item; nothing was decided
                 if conflict.key_spend is not None and key is not None:
-                    key = replace(key, spent=conflict.key_spend)
+                    key = key.seen(conflict.key_spend)
                     if conflict.account is None:
                         continue  # only the key's cap refused: replan (or refuse) on what it holds
                 if conflict.account is None:
                     raise NotFoundError("The account of this API key no longer exists.") from None
                 view = AccountView.from_item(conflict.account)
                 self._hints.put(account_id, view)
-                replanned = plan_request(  # may refuse
-                    req.model, req.prompt_tokens, req.max_tokens, view, req.max_cost, key
-                )
+                replanned = self._plan(req, view, key)  # may refuse: the view is exact
                 error = refusal(req.model, req.prompt_tokens, req.max_tokens, replanned, view, now_us)
                 if error is not None:
                     raise error from None
@@ -181,15 +192,27 @@ class Meter:
             code="account_busy",
         )
 
+    @staticmethod
+    def _plan(req: MeterRequest, view: AccountView, key: KeyCap | None) -> Plan:
+        return plan_request(req.model, req.prompt_tokens, req.max_tokens, view, req.max_cost, key)
+
+    def _read(self, account_id: str, key: KeyCap | None) -> tuple[AccountView, KeyCap | None]:
+        """The account and the key's spend as stored (consistent reads), before a refusal is decided."""
+        item = self.ledger.account_item(account_id)
+        if item is None:
+            raise NotFoundError("The account of this API key no longer exists.")
+        view = AccountView.from_item(item)
+        self._hints.put(account_id, view)
+        if key is not None and not key.known:
+            key = key.seen(self.ledger.key_spend(key.item_key))
+        return view, key
+
     def _admitted(
         self, req: MeterRequest, hr: HoldRequest, p: Plan, view: AccountView, now_us: int
     ) -> Admission:
         rpm_tat = max(view.rpm_tat or 0, now_us) + hr.rpm.increment
         tpm_tat = max(view.tpm_tat or 0, now_us) + hr.tpm.increment
-        available = None if view.available is None else view.available - p.hold
-        self._hints.put(
-            req.principal.account_id, AccountView(available, view.rpm, view.tpm, rpm_tat, tpm_tat)
-        )
+        self._hints.put(req.principal.account_id, replace(view, rpm_tat=rpm_tat, tpm_tat=tpm_tat))
         hold = Hold(
             account_id=hr.account_id,
             request_id=hr.request_id,

@@ -1,9 +1,13 @@
 """Admission planning: the output cap, the hold and the token reservation of a request, and why a refusal
-happened, from the account as stored. Pure: the metering loop feeds it what DynamoDB returned."""
+happened, from the account as stored. Pure: the metering loop feeds it what DynamoDB returned.
+
+A view is either exact (the account item a failed condition or a consistent read returned) or a guess (the
+limits and bucket times last seen, never the balance). Only an exact view may refuse: a refusal planned from a
+guess sends the metering loop to DynamoDB, which decides."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,13 +24,15 @@ from empirio.errors import ApiError, InsufficientCreditsError, RateLimitError
 
 @dataclass(frozen=True)
 class AccountView:
-    """What admission knows of an account: exact after a failed condition returned it, else a guess."""
+    """What admission knows of an account: exact after a failed condition (or a read) returned it, else a guess
+    that carries no balance (``available`` None), so a stale balance can neither refuse nor lower a cap."""
 
     available: int | None
     rpm: int
     tpm: int
     rpm_tat: int | None = None
     tpm_tat: int | None = None
+    exact: bool = False
 
     @classmethod
     def unknown(cls) -> AccountView:
@@ -40,13 +46,20 @@ class AccountView:
             tpm=item.get("tpm", Limits.tpm),
             rpm_tat=item.get("rpm_tat"),
             tpm_tat=item.get("tpm_tat"),
+            exact=True,
         )
+
+    def guess(self) -> AccountView:
+        """What may be kept between requests: limits and bucket times (checked by the write's conditions), not
+        the balance, which settles, top-ups and refunds elsewhere change without this process seeing them."""
+        return replace(self, available=None, exact=False)
 
 
 @dataclass(frozen=True)
 class KeyCap:
-    """A capped key's room in its current period: ``spent`` is what its spend item held when last seen (0 before
-    it is read: the transaction's condition decides, and returns the item when it refuses)."""
+    """A capped key's room in its current period: ``spent`` is what its spend item held (charges and pending
+    holds) when last seen; before it is read (``known`` False) it is taken as 0, so only the transaction's
+    condition, or a read, can refuse."""
 
     key_id: str
     policy: KeyPolicy
@@ -54,6 +67,7 @@ class KeyCap:
     now: int
     item_key: str  # the spend item of the current period
     spent: int = 0
+    known: bool = False
 
     @classmethod
     def of(cls, principal: Principal, now: int) -> KeyCap | None:
@@ -66,8 +80,16 @@ class KeyCap:
         return cls(key_id=principal.key_id, policy=policy, tz=tz, now=now, item_key=item_key)
 
     @property
+    def limit(self) -> int:
+        return self.policy.spend_limit or 0
+
+    @property
     def room(self) -> int:
-        return max(0, (self.policy.spend_limit or 0) - self.spent)
+        """What the period has left: the cap less what is spent or held, counted once."""
+        return max(0, self.limit - self.spent)
+
+    def seen(self, spent: int) -> KeyCap:
+        return replace(self, spent=spent, known=True)
 
     def error(self) -> InsufficientCreditsError:
         message = cap_message(self.key_id, self.policy, self.spent, self.now, self.tz)
@@ -160,6 +182,11 @@ def _credits_error(
     model: CatalogModel, prompt_tokens: int, view: AccountView, requested_max: int | None
 ) -> InsufficientCreditsError:
     available = view.available or 0
+    if available == 0:
+        return InsufficientCreditsError(
+            f"Insufficient credits: the balance is $0.00, and a request on {model.id} is paid from it before it "
+            "runs. Add credits (the console's Billing page, or an auto top-up) to continue."
+        )
     if available < 0:
         return InsufficientCreditsError(
             f"Your balance is negative (${format_usd(available)}): a refund or dispute took back credit that had "
@@ -180,9 +207,9 @@ def _credits_error(
         if requested_max is not None
         else f"at least {MIN_OUTPUT_TOKENS} output tokens"
     )
+    advice = "Add credits or lower max_tokens." if requested_max is not None else "Add credits to continue."
     return InsufficientCreditsError(
         f"Insufficient credits: the balance of ${format_usd(available)} affords {affords} output tokens for this "
-        f"request on {model.id} (prompt ~{prompt_tokens} tokens), and it asks for {asked}. Add credits or "
-        "lower max_tokens.",
-        param="max_tokens",
+        f"request on {model.id} (prompt ~{prompt_tokens} tokens), and it asks for {asked}. {advice}",
+        param="max_tokens" if requested_max is not None else None,
     )

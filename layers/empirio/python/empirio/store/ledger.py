@@ -51,7 +51,7 @@ class HoldRequest:
     idem_key: str | None = None
     fingerprint: str | None = None
     spend_key: str | None = None  # a capped key's spend item for this period (empirio.domain.key_policy)
-    spend_room: int = 0  # the most the item may hold before this hold is added (cap - amount)
+    spend_room: int = 0  # the most the item may hold before this hold is added (cap - amount, whatever it holds)
 
 
 @dataclass
@@ -450,6 +450,26 @@ class LedgerStore:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
+
+    def account_item(self, account_id: str) -> dict[str, Any] | None:
+        """The account item as stored now (a consistent read): what admission decides a refusal from."""
+        response = call(
+            self._db.get_item,
+            TableName=self._accounts,
+            Key=to_item({"account_id": account_id}),
+            ConsistentRead=True,
+        )
+        return from_item(response["Item"]) if "Item" in response else None
+
+    def key_spend(self, spend_key: str) -> int:
+        """What a capped key's period has spent or holds now (a consistent read; 0 before its first request)."""
+        response = call(
+            self._db.get_item,
+            TableName=self._keys,
+            Key=to_item({"key_hash": spend_key}),
+            ConsistentRead=True,
+        )
+        return int(from_item(response.get("Item") or {}).get("spend", 0))
 
     def hold_entry(self, account_id: str, request_id: str) -> dict[str, Any] | None:
         """A request's hold entry as stored (its status: pending, settled, voided or expired)."""
