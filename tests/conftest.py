@@ -7,6 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,6 +234,32 @@ def console_app(aws: Any, user_pool: tuple[str, str]) -> Any:
     return compose_app()
 
 
+@contextmanager
+def outbox_lines() -> Iterator[list[str]]:
+    """The `outbox:` lines logged meanwhile (what Cognito or SES would email), in order."""
+    lines: list[str] = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    outbox = logging.getLogger("empirio.outbox")
+    level = outbox.level
+    outbox.addHandler(handler)
+    outbox.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        outbox.removeHandler(handler)
+        outbox.setLevel(level)
+
+
+def code_in(lines: list[str], email: str) -> str:
+    """The code of the newest message to ``email``."""
+    for line in reversed(lines):
+        match = re.search(r"to=(\S+) .*code=(\S+)", line)
+        if match and match.group(1) == email:
+            return match.group(2)
+    raise AssertionError(f"no code sent to {email}: {lines}")
+
+
 def sign_up(app: Any, email: str, password: str = PASSWORD) -> Person:
     """Sign up, verify and sign in through the console's forms, as a browser on http://localhost would."""
     from starlette.testclient import TestClient
@@ -241,10 +268,13 @@ def sign_up(app: Any, email: str, password: str = PASSWORD) -> Person:
 
     client = TestClient(app, base_url="http://localhost")
     origin = {"origin": "http://localhost"}
-    assert client.post(
-        "/console/signup", data={"email": email, "password": password}, headers=origin
-    ).is_success
-    verified = client.post("/console/verify", data={"email": email, "code": "123456"}, headers=origin)
+    with outbox_lines() as sent:
+        assert client.post(
+            "/console/signup", data={"email": email, "password": password}, headers=origin
+        ).is_success
+    verified = client.post(
+        "/console/verify", data={"email": email, "code": code_in(sent, email)}, headers=origin
+    )
     assert verified.is_success
     signed_in = client.post("/console/signin", data={"email": email, "password": password}, headers=origin)
     assert signed_in.status_code == 200 and "Dashboard" in signed_in.text, signed_in.text[:500]

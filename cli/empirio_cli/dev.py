@@ -11,6 +11,7 @@ import sys
 import threading
 from typing import Any
 
+import boto3
 from fastapi import FastAPI
 
 from empirio import config, videos
@@ -56,7 +57,10 @@ def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any], An
     password = "Demo-" + secrets.token_urlsafe(9) + "1!"
     user_id = context.identity.sign_up(DEMO_EMAIL, password)
     assert user_id is not None
-    context.identity.confirm(DEMO_EMAIL, "000000")  # moto accepts any sign-up code
+    # Confirmed as an operator would (its code went to an outbox nobody reads yet).
+    boto3.client("cognito-idp", region_name=context.settings.region).admin_confirm_sign_up(
+        UserPoolId=pool_id, Username=DEMO_EMAIL
+    )
     context.users.link(user_id, account.account_id, DEMO_EMAIL)
     demo = {
         "account_id": account.account_id,

@@ -80,8 +80,10 @@ def create_tables(client: Any, settings: Settings) -> None:
 
 def create_user_pool(region: str) -> tuple[str, str]:
     """A Cognito user pool and app client shaped like the deployed ones (email as the username, password
-    sign-in), in moto; returns (pool id, client id)."""
+    sign-in), in moto, behind the stand-in that checks codes as Cognito does; returns (pool id, client id)."""
     import boto3
+
+    from empirio_cli.local_cognito import install
 
     idp = boto3.client("cognito-idp", region_name=region)
     pool = idp.create_user_pool(
@@ -105,4 +107,5 @@ def create_user_pool(region: str) -> tuple[str, str]:
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         PreventUserExistenceErrors="ENABLED",
     )["UserPoolClient"]
+    install(str(pool["Id"]))
     return str(pool["Id"]), str(client["ClientId"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -77,7 +78,7 @@ async def verify(request: Request) -> Response:
         get_context().identity.confirm(email, code)
     except ApiError as error:
         return _form_error(request, "verify.html", error, title="Verify your email", email=email)
-    return redirect(request, "/console/signin?verified=1")
+    return redirect(request, "/console/signin?" + urlencode({"verified": 1, "email": email}))
 
 
 @router.post("/console/verify/resend")
@@ -99,7 +100,9 @@ async def resend(request: Request) -> Response:
 
 
 @router.get("/console/signin")
-def signin_form(request: Request, next: str = "", verified: str = "", reset: str = "") -> Response:
+def signin_form(
+    request: Request, next: str = "", verified: str = "", reset: str = "", email: str = ""
+) -> Response:
     if session_of(request) is not None:
         return redirect(request, safe_next(next))
     notice = (
@@ -109,7 +112,14 @@ def signin_form(request: Request, next: str = "", verified: str = "", reset: str
         if reset
         else None
     )
-    return page(request, "signin.html", title="Sign in", next=safe_next(next), notice=notice)
+    return page(
+        request,
+        "signin.html",
+        title="Sign in",
+        next=safe_next(next),
+        notice=notice,
+        email=email[:_EMAIL_MAX],
+    )
 
 
 @router.post("/console/signin")
@@ -187,4 +197,4 @@ async def reset_confirm(request: Request) -> Response:
     except ApiError as error:
         return _form_error(request, "reset_confirm.html", error, title="Choose a new password", email=email)
     context.sessions.revoke_all(email)  # whoever held a session with the old password holds it no longer
-    return redirect(request, "/console/signin?reset=1")
+    return redirect(request, "/console/signin?" + urlencode({"reset": 1, "email": email}))

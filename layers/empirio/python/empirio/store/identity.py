@@ -1,14 +1,16 @@
 """Identity: sign-up, verification, sign-in and password reset through an Amazon Cognito user pool.
 
-Cognito owns passwords and codes and sends the emails. Locally (moto) nothing is sent: with ``outbox="log"``
-each message a person would receive is logged as one ``outbox:`` line with the recipient and the code. moto
-accepts any sign-up code and only checks the reset codes it issues; AWS checks both (see the CDK assertions).
+Cognito owns passwords and codes and sends the emails. Locally the dev server puts a stand-in in front of moto's
+pool (``use_stand_in``; empirio_cli.local_cognito) that issues and checks the codes as Cognito does, since moto
+checks none, and logs each message a person would receive as one ``outbox:`` line with the recipient and the
+code. This adapter maps Cognito's answers to ours the same way for both: a wrong, expired or spent code is one
+400 ``invalid_code`` for sign-up verification and password reset alike.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,13 @@ outbox = logging.getLogger("empirio.outbox")
 
 _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
 _BAD_CREDENTIALS = "Incorrect email or password."
+_stand_ins: dict[str, Callable[[Any], Any]] = {}
+
+
+def use_stand_in(user_pool_id: str, wrap: Callable[[Any], Any]) -> None:
+    """Locally only: every CognitoIdentity of pool ``user_pool_id`` calls ``wrap(client)`` instead of the client
+    (a local pool's stand-in for the checks Cognito makes and moto does not). Unused in AWS."""
+    _stand_ins[user_pool_id] = wrap
 
 
 class SignInError(ApiError):
@@ -53,7 +62,9 @@ class CognitoIdentity:
         self._pool = user_pool_id
         self._client_id = client_id
         self._log_outbox = outbox_mode == "log"
-        self._idp: Any = boto3.client("cognito-idp", region_name=region, config=_CONFIG)
+        client = boto3.client("cognito-idp", region_name=region, config=_CONFIG)
+        wrap = _stand_ins.get(user_pool_id)
+        self._idp: Any = wrap(client) if wrap else client
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -83,7 +94,6 @@ class CognitoIdentity:
                     _message(error), param="password", code="invalid_password"
                 ) from None
             raise _unavailable(error) from None
-        self._send(email, "Verify your EmpirioLabs email", f"{secrets.randbelow(10**6):06d}")
         return str(response["UserSub"])
 
     def confirm(self, email: str, code: str) -> None:
@@ -111,8 +121,6 @@ class CognitoIdentity:
                 "LimitExceededException",
             }:
                 raise _unavailable(error) from None
-            return
-        self._send(email, "Your new EmpirioLabs verification code", f"{secrets.randbelow(10**6):06d}")
 
     def sign_in(self, email: str, password: str) -> Identity:
         """Check the password; an unknown email and a wrong password get the same error."""
@@ -144,7 +152,7 @@ class CognitoIdentity:
     def forgot_password(self, email: str) -> None:
         """Send a reset code; answers the same whether or not the email has an account."""
         try:
-            response = self._call("forgot_password", ClientId=self._client_id, Username=email)
+            self._call("forgot_password", ClientId=self._client_id, Username=email)
         except ClientError as error:
             if _code(error) in {
                 "UserNotFoundException",
@@ -154,10 +162,6 @@ class CognitoIdentity:
             }:
                 return
             raise _unavailable(error) from None
-        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        self._send(
-            email, "Reset your EmpirioLabs password", headers.get("x-moto-forgot-password-confirmation-code")
-        )
 
     def reset_password(self, email: str, code: str, password: str) -> None:
         try:
