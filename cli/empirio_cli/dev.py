@@ -33,7 +33,10 @@ def compose_app() -> FastAPI:
     """One app serving every family's router, as API Gateway would route to each family's function."""
     modules = [importlib.import_module(f.module) for f in FAMILIES]
     shutdown = [hook for m in modules for hook in getattr(m, "SHUTDOWN", [])]
-    return create_app(*(m.router for m in modules), title="EmpirioLabs API (local)", on_shutdown=shutdown)
+    pages = {prefix: r for m in modules for prefix, r in getattr(m, "ERROR_PAGES", {}).items()}
+    return create_app(
+        *(m.router for m in modules), title="EmpirioLabs API (local)", on_shutdown=shutdown, error_pages=pages
+    )
 
 
 def prepare(admin_token: str | None = None) -> tuple[Context, dict[str, Any], Any]:

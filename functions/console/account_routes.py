@@ -1,4 +1,7 @@
-"""Console pages of the account: API keys (create, shown once, revoke) and settings (time zone, limits)."""
+"""Console pages of the account: API keys (create, shown once, revoke) and settings (time zone, limits).
+
+Key changes are post/redirect/get: the POST changes the key and redirects to the keys page, which shows the new
+secret once (functions/console/reveal.py), so reloading it repeats nothing."""
 
 from __future__ import annotations
 
@@ -16,12 +19,13 @@ from empirio.domain.key_policy import PERIODS, KeyPolicy
 from empirio.domain.keys import parse_scopes
 from empirio.domain.limits import state
 from empirio.domain.money import format_usd
+from empirio.domain.sessions import Session
 from empirio.domain.usage import zone
 from empirio.errors import ApiError, InvalidRequestError
 from empirio.web.auth import principal_cache, session_of
 from empirio.web.views import KeyCreate, KeyRotate, key_view
-from functions.console import pages
-from functions.console.render import local_time, page
+from functions.console import pages, reveal
+from functions.console.render import local_time, page, redirect
 from functions.console.router import router
 from functions.console.session import check_form, field, sign_in_redirect
 
@@ -96,9 +100,20 @@ def _form_key(form: Any, account_zone: ZoneInfo, now: int) -> tuple[str, list[st
 
 @router.get("/console/keys")
 def keys(request: Request) -> Response:
-    if session_of(request) is None:
+    session = session_of(request)
+    if session is None:
         return sign_in_redirect(request)
-    return _keys_page(request)
+    shown = reveal.take(request, session) or {}
+    response = _keys_page(request, **{k: shown[k] for k in ("created", "rotated", "notice") if k in shown})
+    reveal.forget(request, response)
+    return response
+
+
+def _show_once(request: Request, session: Session, shown: dict[str, Any]) -> Response:
+    """Redirect to the keys page, which shows ``shown`` once (a reload does not repeat the change)."""
+    response = redirect(request, "/console/keys")
+    reveal.stash(request, response, session, shown)
+    return response
 
 
 @router.post("/console/keys")
@@ -115,7 +130,7 @@ async def create_key(request: Request) -> Response:
         key, plaintext = context.keys.create(session.account_id, name, parse_scopes(scopes), policy)
     except ApiError as error:
         return _keys_page(request, status=error.status, error=error.message)
-    return _keys_page(request, status=201, created={**key_view(key), "key": plaintext})
+    return _show_once(request, session, {"created": {**key_view(key), "key": plaintext}})
 
 
 @router.post("/console/keys/{key_id}/rotate")
@@ -136,10 +151,10 @@ async def rotate_key(request: Request, key_id: str) -> Response:
         return _keys_page(request, status=getattr(error, "status", 400), error=message)
     principal_cache.evict_key(key.key_id)
     tz = pages.account_zone(context.accounts.require(session.account_id))
-    return _keys_page(
+    return _show_once(
         request,
-        created={**key_view(key), "key": plaintext},
-        rotated=local_time(stops, tz, seconds=False),
+        session,
+        {"created": {**key_view(key), "key": plaintext}, "rotated": local_time(stops, tz, seconds=False)},
     )
 
 
@@ -154,9 +169,8 @@ async def revoke_key(request: Request, key_id: str) -> Response:
     except ApiError as error:
         return _keys_page(request, status=error.status, error=error.message)
     principal_cache.evict_key(key.key_id)
-    return _keys_page(
-        request, notice=f"Key “{key.name or key.display}” revoked. Requests with it are refused."
-    )
+    notice = f"Key “{key.name or key.display}” revoked. Requests with it are refused."
+    return _show_once(request, session, {"notice": notice})
 
 
 def _settings_page(request: Request, status: int = 200, **values: Any) -> Response:

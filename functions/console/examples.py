@@ -66,7 +66,10 @@ def examples(model_id: str, endpoints: tuple[str, ...] | list[str], base: str) -
                 'import Anthropic from "@anthropic-ai/sdk";\n\n'
                 f'const client = new Anthropic({{ baseURL: "{base}", apiKey: process.env.EMPIRIO_API_KEY }});\n'
                 f"const reply = await client.messages.create({{ model: {m}, max_tokens: 256, messages: "
-                '[{ role: "user", content: "Hello!" }] });\nconsole.log(reply.content);'
+                '[{ role: "user", content: "Hello!" }] });\n'
+                "// content is a list of blocks; print the text ones\n"
+                'console.log(reply.content.filter((block) => block.type === "text")'
+                '.map((block) => block.text).join(""));'
             )
             out.append(
                 {

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from empirio.context import Context
 from empirio.domain.accounts import Account
-from empirio.domain.money import format_usd
 from empirio.domain.usage import HOUR, Totals, hour_of, iso_hour, zone
 from empirio.reports import usage as usage_service
 
@@ -41,7 +40,7 @@ class Figures:
         self.tokens += totals.input_tokens + totals.output_tokens
 
     def view(self) -> dict[str, Any]:
-        return {"cost": format_usd(self.cost), "requests": self.requests, "tokens": self.tokens}
+        return {"cost": self.cost, "requests": self.requests, "tokens": self.tokens}
 
 
 def _series(
@@ -60,6 +59,39 @@ def _series(
         {"label": label_of.get(name, name) or "(none)", "values": values}
         for name, values in sorted(series.items(), key=lambda item: -sum(item[1]))
     ]
+
+
+def first_steps(account: Account, requests: int) -> dict[str, Any] | None:
+    """The first-run checklist, in the order that works (a call at $0 is refused with 402): add credits, create
+    a key, make a call. Each step is done or not; the current one is the first not done. None once all are."""
+    steps = [
+        {
+            "title": "Add credits",
+            "text": "Requests are paid from a prepaid balance; at $0 every call is refused (402).",
+            "path": "/console/billing",
+            "action": "Add credits",
+            "done": account.available > 0,
+        },
+        {
+            "title": "Create an API key",
+            "text": "Your code sends it as a Bearer token; it is shown once.",
+            "path": "/console/keys",
+            "action": "Create a key",
+            "done": account.key_count > 0,
+        },
+        {
+            "title": "Make your first call",
+            "text": "Try a model in the Playground, or copy an example from a model's page.",
+            "path": "/console/playground",
+            "action": "Open the Playground",
+            "done": requests > 0,
+        },
+    ]
+    current = next((i for i, step in enumerate(steps) if not step["done"]), None)
+    if current is None:
+        return None
+    heading = "Get started" if requests == 0 else "Add credits to keep calling"
+    return {"heading": heading, "steps": steps, "current": current}
 
 
 def dashboard(context: Context, account: Account, split: str, now: int) -> dict[str, Any]:
@@ -90,8 +122,8 @@ def dashboard(context: Context, account: Account, split: str, now: int) -> dict[
     )
     hours = [iso_hour(h, tz) for h in range(hour_start, hour_of(now) + 1, HOUR)]
     return {
-        "balance": format_usd(account.available),
-        "held": format_usd(account.held),
+        "balance": account.available,  # micro-USD: the template's balance filter writes them
+        "held": account.held,
         "timezone": tz.key,
         "split": dim,
         "today": today.view(),
@@ -105,7 +137,26 @@ def dashboard(context: Context, account: Account, split: str, now: int) -> dict[
             "axis": "Hour",
         },
         "latency": latency_by_model(context, account.account_id, now, rolled),
+        "onboarding": first_steps(account, month.requests),
     }
+
+
+USED_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Used:
+    models: set[str]
+    apps: set[str]
+
+
+def used(context: Context, account: Account, now: int, days: int = USED_DAYS) -> Used:
+    """The models and apps the account sent requests to in the last ``days`` days (the logs page's filter
+    choices), from the same usage service as GET /v1/usage?group_by=model,app."""
+    groups = usage_service.grouped(
+        context.usage, account.account_id, now - days * DAY, now + 1, ("model", "app"), account_zone(account)
+    )
+    return Used(models={m for m, _ in groups if m}, apps={a for _, a in groups if a})
 
 
 def latency_by_model(context: Context, account_id: str, now: int, watermark: int) -> list[dict[str, Any]]:

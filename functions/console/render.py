@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from empirio.web.urls import base_path
+from functions.console.money import balance_html, usd_html
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -53,6 +54,10 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = lambda value: f"{int(value or 0):,}"
+    env.filters["usd"] = (
+        usd_html  # every amount on a page goes through one of these two (functions/console/money)
+    )
+    env.filters["balance"] = balance_html
     return env
 
 

@@ -42,6 +42,7 @@ def logs(
     model: str = "",
     key_id: str = "",
     status: str = "",
+    app: str = "",
     range: str = "",
     start: str = "",
     end: str = "",
@@ -55,11 +56,12 @@ def logs(
     tz = pages.account_zone(account)
     now = int(time.time())
     error, start_s, end_s = None, 0, now + 1
+    used = pages.used(context, account, now)  # the filters offer what the account used, not the whole catalog
     try:
         start_s = now - RANGES[range] if range in RANGES else parse_time(start or None, "start", 0, tz)
         end_s = parse_time(end or None, "end", now + 1, tz)
         names = context.keys.names(session.account_id)
-        filters = generations.filters_of(model=model, key_id=key_id, status=status)
+        filters = generations.filters_of(model=model, key_id=key_id, status=status, app=app)
         listing = generations.list_generations(
             context.usage, session.account_id, start_s, end_s, filters, 50, after or None, names
         )
@@ -71,6 +73,7 @@ def logs(
             "model": model,
             "key_id": key_id,
             "status": status,
+            "app": app,
             "range": range,
             "start": start,
             "end": end,
@@ -79,7 +82,7 @@ def logs(
     }
     rows = [{**row, "time": local_time(row.get("created_at"), tz)} for row in listing["data"]]
     # The export (a public API route) takes the same filters, with the time range as epoch seconds.
-    export = {k: v for k, v in {"model": model, "key_id": key_id, "status": status}.items() if v}
+    export = {k: v for k, v in {"model": model, "key_id": key_id, "status": status, "app": app}.items() if v}
     if range in RANGES or start or end:
         export.update(start=str(start_s), end=str(end_s))
     return page(
@@ -93,7 +96,9 @@ def logs(
         export=export,
         after=after,
         error=error,
-        models=sorted(m.id for m in context.catalog.models),
+        models=sorted(used.models | ({model} if model else set())),
+        apps=sorted(used.apps | ({app} if app else set())),
+        used_days=pages.USED_DAYS,
         keys=sorted(names.items(), key=lambda kv: kv[1]),
         timezone=tz.key,
         live=not after,
@@ -112,7 +117,15 @@ def generation_detail(request: Request, generation_id: str) -> Response:
             context.usage, session.account_id, generation_id, context.keys.names(session.account_id)
         )
     except NotFoundError as error:
-        return page(request, "error.html", status=404, title="Not found", message=error.message, nav="logs")
+        return page(
+            request,
+            "error.html",
+            status=404,
+            status_code=404,
+            title="Not found",
+            message=error.message,
+            nav="logs",
+        )
     tz = pages.account_zone(account)
     return page(
         request,
@@ -185,6 +198,7 @@ def model_page(request: Request, model_id: str) -> Response:
             request,
             "error.html",
             status=404,
+            status_code=404,
             title="Not found",
             nav="models",
             message=f"No model {model_id!r} in the catalog.",

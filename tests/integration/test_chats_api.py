@@ -136,3 +136,32 @@ def test_a_console_session_saves_chats_with_csrf(console_app: Any) -> None:
     saved = person.client.post("/v1/chats", json={"title": "with token"}, headers=person.write_headers())
     assert saved.status_code == 201
     assert person.client.get("/v1/chats").json()["count"] == 1
+
+
+def test_a_chat_with_an_answer_that_failed_saves_and_reopens_with_its_error(
+    client: Any, operator: Operator, account: dict[str, Any]
+) -> None:
+    # The playground keeps a failed answer as a turn with its error (a 402 links to Billing when reopened).
+    auth = _manage(operator, account["id"])
+    failed = {
+        "role": "assistant",
+        "content": "",
+        "column": 0,
+        "model": "local/echo",
+        "error": "Insufficient credits: the balance of $0.00 affords 0 output tokens.",
+        "error_status": 402,
+    }
+    created = client.post(
+        "/v1/chats",
+        json={"title": "Broke", "messages": [{"role": "user", "content": "hi"}, failed]},
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+    reopened = client.get(f"/v1/chats/{created.json()['id']}", headers=auth).json()
+    assert reopened["messages"][1] == failed
+    too_long = client.patch(
+        f"/v1/chats/{created.json()['id']}",
+        json={"messages": [{**failed, "error": "x" * 2001}]},
+        headers=auth,
+    )
+    assert too_long.status_code == 400 and "messages.0.error" in too_long.json()["error"]["message"]

@@ -175,7 +175,7 @@ def test_pages_forbid_framing_and_inline_script_and_escape_hostile_names(console
         data={"name": HOSTILE, "csrf_token": person.csrf},
         headers={"origin": "http://localhost"},
     )
-    assert created.status_code == 201
+    assert [r.status_code for r in created.history] == [303] and created.status_code == 200
     key = re.search(r'value="(sk-empiriolabs-\w+)"', created.text).group(1)  # type: ignore[union-attr]
     aws.accounts.top_up(person.account_id, 1_000_000, "xss", "x")
     TestClient(console_app).post(
@@ -214,10 +214,70 @@ def test_keys_never_appear_in_urls_or_pages_after_creation(console_app: Any) -> 
         headers={"origin": "http://localhost"},
         follow_redirects=False,
     )
-    key = re.search(r'value="(sk-empiriolabs-\w+)"', created.text).group(1)  # type: ignore[union-attr]
-    assert created.status_code == 201 and "location" not in created.headers
-    assert key not in person.client.get("/console/keys").text
+    assert created.status_code == 303 and created.headers["location"] == "/console/keys"
+    shown = person.client.get("/console/keys")
+    key = re.search(r'value="(sk-empiriolabs-\w+)"', shown.text).group(1)  # type: ignore[union-attr]
+    assert (
+        key not in str(created.headers) and key not in created.text
+    )  # neither the URL nor a cookie holds it
+    assert key not in person.client.get("/console/keys").text  # shown once
     assert key not in person.client.get("/v1/keys").text
+
+
+def test_reloading_after_creating_rotating_or_revoking_a_key_repeats_nothing(console_app: Any) -> None:
+    person = sign_up(console_app, "prg@example.com")
+    form = {"name": "ci", "csrf_token": person.csrf}
+    created = person.client.post("/console/keys", data=form, headers={"origin": "http://localhost"})
+    assert created.url.path == "/console/keys" and created.request.method == "GET"
+    assert "Your new key" in created.text
+    again = person.client.get(created.url)  # what a reload of the page after the POST does
+    assert "Your new key" not in again.text and "sk-empiriolabs-" not in again.text.replace(
+        "sk-empiriolabs-...", ""
+    )
+    [key] = person.client.get("/v1/keys").json()["data"]
+    rotated = person.client.post(
+        f"/console/keys/{key['id']}/rotate",
+        data={"grace_seconds": "0", "csrf_token": person.csrf},
+        headers={"origin": "http://localhost"},
+    )
+    assert rotated.url.path == "/console/keys" and "New secret for" in rotated.text
+    assert "New secret for" not in person.client.get("/console/keys").text
+    revoked = person.client.post(
+        f"/console/keys/{key['id']}/revoke",
+        data={"csrf_token": person.csrf},
+        headers={"origin": "http://localhost"},
+    )
+    assert revoked.url.path == "/console/keys" and "revoked" in revoked.text
+    assert "revoked. Requests" not in person.client.get("/console/keys").text
+    assert len(person.client.get("/v1/keys").json()["data"]) == 0
+
+
+def test_a_stashed_secret_needs_both_halves_and_is_sealed_in_the_session(console_app: Any, aws: Any) -> None:
+    from empirio.domain.sessions import hash_token
+    from functions.console.reveal import COOKIE
+
+    person = sign_up(console_app, "halves@example.com")
+    created = person.client.post(
+        "/console/keys",
+        data={"name": "ci", "csrf_token": person.csrf},
+        headers={"origin": "http://localhost"},
+        follow_redirects=False,
+    )
+    pad = person.client.cookies.get(COOKIE)
+    assert (
+        pad
+        and "HttpOnly" in created.headers["set-cookie"]
+        and "Path=/console/keys" in created.headers["set-cookie"]
+    )
+    item = aws.client.get_item(
+        TableName=aws.settings.table_name("sessions"),
+        Key={"session_hash": {"S": hash_token(person.client.cookies.get(COOKIE_NAME))}},
+    )["Item"]
+    assert "sk-empiriolabs-" not in str(item)  # the session holds only the sealed half
+    person.client.cookies.delete(COOKIE)
+    assert (
+        "Your new key" not in person.client.get("/console/keys").text
+    )  # the pad alone is gone: nothing shown
 
 
 def test_next_after_sign_in_never_leaves_the_console(console_app: Any) -> None:
@@ -277,3 +337,36 @@ def sign_up_again(app: Any, email: str) -> Any:
     )
     assert signed.status_code == 200
     return client
+
+
+def test_console_errors_are_console_pages_and_the_api_keeps_json(console_app: Any) -> None:
+    person = sign_up(console_app, "lost@example.com")
+    missing = person.client.get("/console/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Page not found" in missing.text and 'href="/console"' in missing.text
+    assert missing.headers["content-security-policy"] and "Sign out" in missing.text  # the console's own page
+    api = person.client.get("/v1/no-such-route")
+    assert api.status_code == 404 and api.json()["error"]["message"].startswith("Unknown route")
+    forged = person.client.post("/console/keys", data={"name": "x"}, headers={"origin": "http://localhost"})
+    assert forged.status_code == 403 and "This form expired" in forged.text
+    assert forged.headers["content-type"].startswith("text/html")
+    signed_out = TestClient(console_app, base_url="http://localhost").get("/console/nowhere")
+    assert (
+        signed_out.status_code == 404 and "Sign in" in signed_out.text and "Sign out" not in signed_out.text
+    )
+
+
+def test_a_crash_under_console_is_a_500_page_with_the_request_id(console_app: Any, monkeypatch: Any) -> None:
+    from functions.console import pages
+
+    person = sign_up(console_app, "crash@example.com")
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pages, "dashboard", broken)
+    client = TestClient(console_app, base_url="http://localhost", raise_server_exceptions=False)
+    client.cookies.update(person.client.cookies)
+    crashed = client.get("/console")
+    assert crashed.status_code == 500 and "Something went wrong" in crashed.text
+    assert re.search(r"<code>req_[0-9a-f]{32}</code>", crashed.text) and "boom" not in crashed.text

@@ -21,7 +21,8 @@ function cents(text) {
   return match ? Number(match[1]) * 100 + Number((match[2] || "0").padEnd(2, "0")) : null;
 }
 
-const dollars = (c) => "$" + Math.floor(c / 100) + "." + String(c % 100).padStart(2, "0");
+// As the pages write money (functions/console/money.py): thousands separators, 2 decimals for whole cents.
+const dollars = (c) => "$" + Math.floor(c / 100).toLocaleString("en-US") + "." + String(c % 100).padStart(2, "0");
 
 function showTotal(form) {
   const amount = cents(form.querySelector("#amount").value);

@@ -17,7 +17,8 @@ function drawCharts(root) {
     const spec = JSON.parse(data.textContent);
     const labels = spec.x;
     const xs = labels.map((_, i) => i);
-    const series = spec.series.length ? spec.series : [{ label: "none", values: xs.map(() => 0) }];
+    const series = spec.series;
+    if (!series.length) continue;  // the page shows an empty state instead of a chart
     const width = Math.max(260, target.clientWidth || 320);
     const usd = spec.unit === "USD";
     const bars = series.length === 1 && window.uPlot.paths && window.uPlot.paths.bars;

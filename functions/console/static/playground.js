@@ -109,7 +109,18 @@ function bubble(message) {
 function meta(message) {
   const line = document.createElement("p");
   line.className = "turn-meta";
-  if (message.error) { line.textContent = message.error; line.classList.add("bad"); return line; }
+  if (message.error) {
+    line.classList.add("bad");
+    if (message.error_status === 402) {
+      // Out of credits: the way forward is the Billing page, whatever the API's message suggests.
+      const link = Object.assign(document.createElement("a"), { href: `${base}/console/billing`, textContent: "Add credits on the Billing page" });
+      const detail = Object.assign(document.createElement("span"), { className: "muted small turn-detail", textContent: message.error });
+      line.append("Not enough credits for this request. ", link, ".", detail);
+    } else {
+      line.textContent = message.error;
+    }
+    return line;
+  }
   const u = message.usage || {};
   const parts = [];
   if (u.input_tokens !== undefined) parts.push(`${u.input_tokens} in · ${u.output_tokens} out tokens`);
@@ -171,6 +182,7 @@ async function ask(index, controller) {
     });
     if (!response.ok) {
       const error = await response.json().catch(() => ({}));
+      message.error_status = response.status;
       throw new Error((error.error && error.error.message) || `The request failed (${response.status}).`);
     }
     const reader = response.body.getReader();
@@ -195,7 +207,7 @@ async function ask(index, controller) {
     }
   } catch (error) {
     if (controller.signal.aborted) message.finish_reason = "stopped";
-    else message.error = error.message;
+    else message.error = String(error.message).slice(0, 2000);  // the chats API keeps at most 2,000 characters
   }
   if (message.request_id) await settled(message);
   chat.messages.push(message);

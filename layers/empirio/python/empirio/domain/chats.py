@@ -23,7 +23,8 @@ class Column(BaseModel):
 
 
 class Message(BaseModel):
-    """A turn: the person's (``user``) or a column's answer (``assistant``, with what it cost and how fast)."""
+    """A turn: the person's (``user``) or a column's answer (``assistant``, with what it cost and how fast, or the
+    error it ended with: a saved chat reopens showing it, and the next request leaves that turn out)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,6 +38,8 @@ class Message(BaseModel):
     latency_ms: int | None = None
     ttft_ms: int | None = None
     finish_reason: str | None = None
+    error: str | None = Field(default=None, max_length=2000)
+    error_status: int | None = Field(default=None, ge=400, le=599)
 
 
 class ChatBody(BaseModel):

@@ -36,7 +36,8 @@ class SessionStore:
         if "Item" not in response:
             return None
         plain = from_item(response["Item"])
-        plain.pop("ttl", None)
+        for extra in ("ttl", "reveal", "reveal_until"):
+            plain.pop(extra, None)
         session = Session(**plain)
         if not session.alive(now):
             return None
@@ -56,6 +57,39 @@ class SessionStore:
                 if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
         return session
+
+    def stash_reveal(self, session_hash: str, sealed: str, until: int) -> None:
+        """Keep one thing to show once on the session's next page (a new key, sealed by the caller); it replaces
+        any earlier one not shown yet."""
+        call(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_item({"session_hash": session_hash}),
+            UpdateExpression="SET reveal = :r, reveal_until = :u",
+            ConditionExpression="attribute_exists(session_hash)",
+            ExpressionAttributeValues=values(r=sealed, u=until),
+        )
+
+    def take_reveal(self, session_hash: str, now: int) -> str | None:
+        """What was stashed, removed in the same write, so only one page load ever gets it (None when nothing
+        is left or it is older than its ``until``)."""
+        try:
+            response = call(
+                self._db.update_item,
+                TableName=self._table,
+                Key=to_item({"session_hash": session_hash}),
+                UpdateExpression="REMOVE reveal, reveal_until",
+                ConditionExpression="attribute_exists(reveal)",
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return None
+        old = from_item(response.get("Attributes", {}))
+        if int(old.get("reveal_until", 0)) < now:
+            return None
+        return str(old["reveal"])
 
     def revoke(self, token: str) -> None:
         call(self._db.delete_item, TableName=self._table, Key=to_item({"session_hash": hash_token(token)}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -13,7 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from empirio import config, routes
 from empirio.observability import current_request_id, install_redaction
 from empirio.web.bounds import RequestBounds
-from empirio.web.errors import install_error_handlers
+from empirio.web.errors import ErrorPage, install_error_handlers
+from empirio.web.text import ValidText
 
 
 def create_app(
@@ -21,10 +22,11 @@ def create_app(
     family: str | None = None,
     title: str = "EmpirioLabs API",
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    error_pages: Mapping[str, ErrorPage] | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``routers`` (of ``family``, whose configuration is checked first: a bad catalog or
     a missing setting fails the Lambda's init, not the first customer's request); every response carries
-    ``x-request-id``."""
+    ``x-request-id``; errors under a prefix of ``error_pages`` are that family's HTML pages."""
     config.check(routes.family(family).requires if family else ())
 
     @asynccontextmanager
@@ -35,8 +37,9 @@ def create_app(
 
     install_redaction()
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    install_error_handlers(app)
+    install_error_handlers(app, error_pages)
 
+    app.add_middleware(ValidText)  # inside the bounds: it reads a body only once they have capped it
     app.add_middleware(RequestBounds)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, so even a refused request has an id
     for router in routers:
