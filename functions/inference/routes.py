@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -109,24 +108,8 @@ async def _json_unit(
 ) -> Response:
     """A JSON endpoint that is not chat: read, authenticate, parse, hand to its metered handler."""
     raw, body = await _json_body(request)
-    if _ESCAPED_SURROGATE.search(raw):  # JSON may carry lone surrogates, which no model or file can hold
-        body = _without_surrogates(body)
     call = UnitCall.of(request, endpoint, raw, body)
     return await handle(get_context(), call, parse(body))
-
-
-_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _without_surrogates(value: Any) -> Any:
-    """Lone surrogates replaced by U+FFFD, as a UTF-8 decoder replaces broken bytes."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [_without_surrogates(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _without_surrogates(v) for k, v in value.items()}
-    return value
 
 
 @router.post("/v1/embeddings")
@@ -174,7 +157,6 @@ async def create_video(request: Request) -> Response:
     """Multipart (as the SDK sends it, with an optional ``input_reference`` image) or JSON."""
     if request.headers.get("content-type", "").startswith("application/json"):
         raw, fields = await _json_body(request)
-        fields = _without_surrogates(fields) if _ESCAPED_SURROGATE.search(raw) else fields
         reference = None
     else:
         raw, fields, _, files = await _multipart(request)
