@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 
 from empirio.context import get_context
 from empirio.metering import sweep
 from empirio.reconcile import reconcile
 from empirio.rollup import run_rollup
 from empirio.web.auth import principal_cache, require_admin
+from empirio.web.idempotency import idempotency_key_header
 from empirio.web.views import KeyCreate, account_view, key_view, limits_view
 from functions.admin import service
 
@@ -37,7 +38,7 @@ def get_account(account_id: str) -> dict[str, Any]:
 def add_credits(
     account_id: str,
     body: service.CreditsAdd,
-    idempotency_key: str | None = Header(default=None, max_length=255),
+    idempotency_key: str | None = Depends(idempotency_key_header),
 ) -> dict[str, Any]:
     return service.add_credits(get_context(), account_id, body, idempotency_key)
 

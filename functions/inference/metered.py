@@ -33,6 +33,7 @@ from empirio.providers import credentials
 from empirio.providers.base import UpstreamError
 from empirio.providers.registry import capability
 from empirio.web.auth import authenticate
+from empirio.web.idempotency import idempotency_key_of
 from functions.inference.service import (
     MAX_STORED_RESPONSE,
     check_allowed,
@@ -73,14 +74,14 @@ class UnitCall:
             raise PermissionDeniedError(
                 "This API key lacks the 'inference' scope.", code="insufficient_scope"
             )
-        idempotency_key = request.headers.get("idempotency-key")
+        idempotency_key = idempotency_key_of(request.headers)
         return cls(
             endpoint=endpoint,
             principal=principal,
             request_id=getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex}",
             started=started,
             fingerprint=fingerprint(raw) if idempotency_key else "",
-            idempotency_key=idempotency_key[:255] if idempotency_key else None,
+            idempotency_key=idempotency_key,
             price_version=get_context().catalog.version,
             app=App.from_headers(request.headers),
             max_cost=max_cost_of(request.headers.get("x-max-cost"), body or {}),

@@ -27,6 +27,7 @@ from empirio.formats.openai_images import parse_edit as parse_image_edit
 from empirio.formats.openai_images import parse_request as parse_images
 from empirio.formats.openai_videos import parse_request as parse_video
 from empirio.web.auth import authenticate
+from empirio.web.idempotency import idempotency_key_of
 from functions.inference import audio, embeddings, images, videos
 from functions.inference.estimate import detect_endpoint, estimate
 from functions.inference.formats import FORMATS
@@ -67,7 +68,7 @@ async def _infer(request: Request, endpoint: str) -> Response:
     models = resolve_models(context, canonical, endpoint)
     check_allowed(principal, models)
     request_id = getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex}"
-    idempotency_key = request.headers.get("idempotency-key")
+    idempotency_key = idempotency_key_of(request.headers)
     call = Call(
         endpoint=endpoint,
         fmt=fmt,
@@ -77,7 +78,7 @@ async def _infer(request: Request, endpoint: str) -> Response:
         request_id=request_id,
         started=started,
         fingerprint=fingerprint(raw) if idempotency_key else "",
-        idempotency_key=idempotency_key[:255] if idempotency_key else None,
+        idempotency_key=idempotency_key,
         price_version=context.catalog.version,
         app=App.from_headers(request.headers),
         max_cost=max_cost_of(request.headers.get("x-max-cost"), body),
