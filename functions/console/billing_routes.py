@@ -1,6 +1,8 @@
 """The console's Billing page: balance and held credits, Add credits (Stripe Checkout, through the public
 POST /v1/billing/checkout), purchase history, the ledger, the low-balance alert and auto top-up. Every figure is
-read from the same stores as the /v1/billing routes."""
+read from the same stores as the /v1/billing routes. Also the page an alert address's confirmation link opens
+(no session needed: the recipient may have no account; a GET only shows a button, so a mail scanner that
+follows links confirms nothing)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import time
 from fastapi import Request
 from fastapi.responses import Response
 
-from empirio import billing
+from empirio import alert_address, billing
 from empirio.context import get_context
+from empirio.domain import alert_email
 from empirio.domain.billing import usd
 from empirio.domain.money import format_usd
 from empirio.reports import billing as billing_report
@@ -18,7 +21,7 @@ from empirio.web.auth import session_of
 from functions.console import pages
 from functions.console.render import local_time, page
 from functions.console.router import router
-from functions.console.session import sign_in_redirect
+from functions.console.session import check_origin, field, sign_in_redirect
 
 DAY = 86400
 PRESETS = (1000, 2500, 10000)
@@ -72,10 +75,36 @@ def billing_page(request: Request, purchase: str = "", cancelled: str = "", card
         settings={
             "threshold": format_usd(profile.low_balance_threshold) if profile.low_balance_threshold else "",
             "email": profile.alert_email or session.email,
+            "email_status": alert_email.status(profile.alert_email, profile.alert_email_confirmed),
             "auto": profile.auto,
             "auto_threshold": format_usd(profile.auto.threshold) if profile.auto.threshold else "",
             "auto_amount": usd(profile.auto.amount_cents) if profile.auto.amount_cents else "",
             "auto_cap": usd(profile.auto.monthly_cap_cents) if profile.auto.monthly_cap_cents else "",
         },
         timezone=tz.key,
+    )
+
+
+_CONFIRM_TITLE = "Low-balance alerts"
+_BAD_LINK = "This confirmation link is not valid or has expired. Ask for alerts to be set up again."
+
+
+@router.get("/console/alert-email/confirm")
+def alert_email_form(request: Request, token: str = "") -> Response:
+    if alert_email.account_of(token) is None:
+        return page(request, "alert_email_confirm.html", status=400, title=_CONFIRM_TITLE, error=_BAD_LINK)
+    return page(request, "alert_email_confirm.html", title=_CONFIRM_TITLE, token=token)
+
+
+@router.post("/console/alert-email/confirm")
+async def alert_email_confirm(request: Request) -> Response:
+    check_origin(request)
+    token = field(await request.form(), "token", 256)
+    if alert_address.confirm(get_context(), token) is None:
+        return page(request, "alert_email_confirm.html", status=400, title=_CONFIRM_TITLE, error=_BAD_LINK)
+    return page(
+        request,
+        "alert_email_confirm.html",
+        title=_CONFIRM_TITLE,
+        notice="Address confirmed: low-balance alerts will be sent to it.",
     )

@@ -44,6 +44,13 @@ def outbox(shop: Shop) -> Iterator[Outbox]:
     logger.setLevel(level)
 
 
+def confirm_address(shop: Shop, outbox: Outbox, address: str) -> None:
+    """Follow the link of the confirmation sent to ``address`` (nothing else reaches it before)."""
+    from tests.contract.test_alert_email import confirm
+
+    confirm(shop, outbox, address)
+
+
 def settings(shop: Shop, **body: Any) -> dict[str, Any]:
     response = shop.client.patch("/v1/billing/settings", json=body, headers=shop.headers)
     assert response.status_code == 200, response.text
@@ -78,6 +85,7 @@ def test_the_low_balance_alert_sends_one_email_per_dip(shop: Shop, outbox: Outbo
     context = shop.gateway.context
     view = settings(shop, low_balance_threshold="10.00", alert_email="ops@example.com")
     assert view["low_balance_threshold"] == "10.00" and view["alert_email"] == "ops@example.com"
+    confirm_address(shop, outbox, "ops@example.com")
     watch_account(context, account)
     assert outbox.subjects("balance is low") == []  # $10.00 is not below $10.00
     spend(shop)
@@ -187,6 +195,7 @@ def test_a_declined_card_switches_auto_top_up_off_after_three_attempts_with_an_e
         alert_email="billing@example.com",
         auto_topup={"enabled": True, "threshold": "10.01", "amount": "10.00", "monthly_cap": "0"},
     )
+    confirm_address(shop, outbox, "billing@example.com")
     since = len(shop.fake.requests)
     for _ in range(5):
         watch_account(shop.gateway.context, shop.gateway.account_id)

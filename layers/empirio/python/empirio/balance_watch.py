@@ -2,7 +2,7 @@
 off-session charge at a time, a monthly cap, off after 3 refusals with an email). It runs beside the request
 path, never in it: in AWS on the accounts table's stream (accounts that carry ``watch_shard`` only) and every
 minute; locally from the dev server's job loop. Every decision is re-checked by a conditional write, so any
-number of concurrent watchers act once."""
+number of concurrent watchers act once. Mail goes only to a confirmed alert address (domain.alert_email)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def watch_stream(context: Context, event: dict[str, Any]) -> list[str]:
     for record in event.get("Records", []):
         image = (record.get("dynamodb") or {}).get("NewImage") or {}
         account_id = (image.get("account_id") or {}).get("S")
-        if account_id and account_id not in seen:
+        if account_id and not account_id.startswith("__") and account_id not in seen:
             seen.append(account_id)
     for account_id in seen:
         watch_account(context, account_id)
@@ -62,9 +62,10 @@ def watch_account(context: Context, account_id: str, now: int | None = None) -> 
     profile = context.profiles.get(account_id)
     done: list[str] = []
     action = alert_action(profile)
-    if action == "send" and profile.alert_email and context.profiles.mark_alert(account_id):
+    address = profile.alert_address
+    if action == "send" and address and context.profiles.mark_alert(account_id):
         context.mailer.send(
-            profile.alert_email,
+            address,
             "Your EmpirioLabs balance is low",
             f"The balance of account {account_id} is ${format_usd(profile.available)}, below your alert threshold "
             f"of ${format_usd(profile.low_balance_threshold)}. Add credits on the Billing page to keep your "
@@ -129,9 +130,10 @@ def _refused(context: Context, profile: Profile, purchase: Purchase, reason: str
     logger.warning("auto top-up refused", extra={"account_id": profile.account_id, "reason": reason})
     if after is None or after.auto.failures < AutoTopUp.MAX_FAILURES:
         return
-    if context.profiles.switch_off(profile.account_id, AutoTopUp.MAX_FAILURES) and profile.alert_email:
+    address = profile.alert_address
+    if context.profiles.switch_off(profile.account_id, AutoTopUp.MAX_FAILURES) and address:
         context.mailer.send(
-            profile.alert_email,
+            address,
             "Auto top-up is off",
             f"Auto top-up of ${usd(purchase.amount_cents)} for account {profile.account_id} failed "
             f"{AutoTopUp.MAX_FAILURES} times in a row ({reason}), so it is switched off. Update your card and turn it "

@@ -132,6 +132,8 @@ FAMILIES: tuple[Family, ...] = (
             "POST /console/keys/{key_id}/revoke",
             "POST /console/keys/{key_id}/rotate",
             "GET /console/billing",
+            "GET /console/alert-email/confirm",
+            "POST /console/alert-email/confirm",
             "GET /console/playground",
             "GET /console/models",
             "GET /console/models/{model_id:path}",

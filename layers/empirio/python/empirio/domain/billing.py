@@ -211,6 +211,8 @@ class Profile:
     available: int = 0
     low_balance_threshold: int = 0  # micro-USD; 0: no alert
     alert_email: str | None = None
+    alert_email_confirmed: bool = False  # mail goes only to a confirmed address (domain.alert_email)
+    alert_confirm_until: int = 0  # when the pending address's confirmation link lapses
     alert_sent: bool = False  # the alert for the current dip was sent; cleared once the balance is back above
     auto: AutoTopUp = AutoTopUp()
     customer: str | None = None  # the Stripe customer (created for saving a card)
@@ -223,6 +225,11 @@ class Profile:
     def watched(self) -> bool:
         """Whether the balance watch looks at this account (an alert threshold or auto top-up is set)."""
         return self.low_balance_threshold > 0 or self.auto.enabled
+
+    @property
+    def alert_address(self) -> str | None:
+        """Where alerts may be sent: the alert email once confirmed, else nowhere."""
+        return self.alert_email if self.alert_email_confirmed else None
 
     def spent_in(self, month: str) -> int:
         return self.month_cents if self.month == month else 0

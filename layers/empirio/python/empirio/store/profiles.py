@@ -1,5 +1,7 @@
 """ProfileStore: billing settings on the account item (alert threshold, auto top-up, Stripe customer) and the
-conditional writes that make the low-balance alert fire once per dip and auto top-up charge once at a time.
+conditional writes that make the low-balance alert fire once per dip and auto top-up charge once at a time, and
+the alert address's confirmation (domain.alert_email): its token hash and expiry on the account item, and one
+``__alert-mail#…`` item per address that rate-limits confirmation messages.
 
 Accounts with a threshold or auto top-up carry ``watch_shard``: a sparse index the balance watch reads."""
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from empirio.domain.alert_email import MAIL_INTERVAL_SECONDS, Confirmation, throttle_key
 from empirio.domain.billing import INFLIGHT_STALE_SECONDS, AutoTopUp, Profile
 from empirio.errors import NotFoundError
 from empirio.store.dynamo import call, from_item, to_item, values
@@ -27,6 +30,8 @@ def profile_from_item(plain: dict[str, Any]) -> Profile:
         available=int(plain.get("available", 0)),
         low_balance_threshold=int(plain.get("low_balance_threshold", 0)),
         alert_email=plain.get("alert_email"),
+        alert_email_confirmed=bool(plain.get("alert_email_confirmed", False)),
+        alert_confirm_until=int(plain.get("alert_token_expires", 0)),
         alert_sent=bool(plain.get("low_alert_sent", False)),
         auto=AutoTopUp(
             enabled=bool(auto.get("enabled", False)),
@@ -82,7 +87,8 @@ class ProfileStore:
         return profile_from_item(from_item(response["Item"]))
 
     def save(self, profile: Profile) -> Profile:
-        """Store the settings part of a profile (threshold, email, auto top-up), indexing it when watched."""
+        """Store the settings part of a profile (threshold, auto top-up), indexing it when watched. The alert
+        address is not written here: only through ``set_alert_email`` (it starts unconfirmed)."""
         auto = profile.auto
         auto_map = {
             "enabled": auto.enabled,
@@ -99,9 +105,6 @@ class ProfileStore:
             "t": profile.low_balance_threshold,
             "auto": {k: v for k, v in auto_map.items() if v is not None},
         }
-        if profile.alert_email:
-            sets.append("alert_email = :email")
-            vals["email"] = profile.alert_email
         if profile.watched:
             sets.append("watch_shard = :shard")
             vals["shard"] = _shard(profile.account_id)
@@ -144,6 +147,56 @@ class ProfileStore:
                     break
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return out
+
+    # -- the alert address ------------------------------------------------------------------------------------
+    def set_alert_email(self, account_id: str, email: str, pending: Confirmation | None) -> Profile:
+        """Store a new alert address: confirmed (``pending`` None: a verified address of the account's person) or
+        waiting for ``pending``'s token; either way an earlier token stops working."""
+        if pending is None:
+            update = "SET alert_email = :e, alert_email_confirmed = :yes REMOVE alert_token_hash, alert_token_expires"
+            vals: dict[str, Any] = {"e": email, "yes": True}
+        else:
+            update = (
+                "SET alert_email = :e, alert_email_confirmed = :no, alert_token_hash = :h, "
+                "alert_token_expires = :x"
+            )
+            vals = {"e": email, "no": False, "h": pending.hash, "x": pending.expires_at}
+        stored = self._update(
+            account_id,
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(account_id)",
+            ExpressionAttributeValues=values(**vals),
+        )
+        if stored is None:
+            raise NotFoundError(f"No account with id {account_id!r}.", code="account_not_found")
+        return profile_from_item(stored)
+
+    def confirm_alert_email(self, account_id: str, hash_: str, now: int) -> Profile | None:
+        """Confirm the pending address whose token hashes to ``hash_``, once and only before it expires; None when
+        no such live token (wrong, used, expired, or replaced by a newer address)."""
+        stored = self._update(
+            account_id,
+            UpdateExpression="SET alert_email_confirmed = :yes REMOVE alert_token_hash, alert_token_expires",
+            ConditionExpression="alert_token_hash = :h AND alert_token_expires > :now",
+            ExpressionAttributeValues=values(yes=True, h=hash_, now=now),
+        )
+        return profile_from_item(stored) if stored is not None else None
+
+    def claim_confirmation_mail(self, address: str, now: int) -> bool:
+        """Take the address's one confirmation message per MAIL_INTERVAL_SECONDS (across every account)."""
+        try:
+            call(
+                self._db.put_item,
+                TableName=self._accounts,
+                Item=to_item({"account_id": throttle_key(address), "mail_at": now}),
+                ConditionExpression="attribute_not_exists(account_id) OR mail_at <= :before",
+                ExpressionAttributeValues=values(before=now - MAIL_INTERVAL_SECONDS),
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                return False
+            raise
+        return True
 
     # -- the low-balance alert ---------------------------------------------------------------------------------
     def mark_alert(self, account_id: str) -> bool:
