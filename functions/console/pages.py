@@ -83,7 +83,7 @@ def first_steps(account: Account, requests: int) -> dict[str, Any] | None:
             "title": "Make your first call",
             "text": "Try a model in the Playground, or copy an example from a model's page.",
             "path": "/console/playground",
-            "action": "Open the Playground",
+            "action": "Try a model",
             "done": requests > 0,
         },
     ]

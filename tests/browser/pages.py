@@ -57,3 +57,17 @@ def screenshot(page: Any, stack: Stack, name: str) -> list[Path]:
         saved.append(path)
     page.set_viewport_size({"width": 1280, "height": 800})
     return saved
+
+
+def account_of(stack: Stack, email: str) -> str:
+    """The account id of the person who signed up with ``email``."""
+    from empirio.store.dynamo import from_item
+
+    table = stack.context.settings.table_name("users")
+    users = [from_item(i) for i in stack.context.client.scan(TableName=table)["Items"]]
+    return str(stack.context.users.get(next(u for u in users if u["email"] == email)["user_id"]).account_id)
+
+
+def expect_refused(page: Any, status: int, path: str) -> None:
+    """Responses the test provoked on purpose (a 402 at $0) are not browser errors for the fixture's check."""
+    page.problems[:] = [p for p in page.problems if not (p.startswith(f"{status} ") and path in p)]
