@@ -8,9 +8,10 @@ from empirio.domain.money import format_usd
 from tests.contract.conftest import Gateway, concurrent_statuses, wire_cost
 
 HELLO = [{"role": "user", "content": "Hello"}]
-# local/echo: $1/M input, $2/M output, and it reports the prompt at the gateway's own estimate: "Hello" is
-# 4 + ceil(5/3) = 6 tokens, and its echo is 2 tokens. With max_tokens=2 a request holds and costs 6 + 2·2 = 10.
-COST = 10
+# local/echo: $1/M input, $2/M output, and it reports the prompt at the gateway's own bound (domain/tokens.py):
+# "Hello" is 3 per request + 4 per message + its 5 bytes = 12 tokens, and its echo is 2 tokens. With
+# max_tokens=2 a request holds and costs 12 + 2·2 = 16.
+COST = 16
 
 
 def test_a_balance_for_10_requests_serves_exactly_10_of_30_concurrent(gateway: Gateway) -> None:

@@ -16,7 +16,7 @@ from tests.contract.conftest import Gateway, concurrent_statuses, concurrent_sta
 
 HELLO = [{"role": "user", "content": "Hello"}]
 ECHO = {"model": "local/echo", "messages": HELLO, "max_tokens": 2}
-COST = 10  # local/echo with max_tokens=2 holds and costs exactly 10 µ$ (see test_inference_money)
+COST = 16  # local/echo with max_tokens=2 holds and costs exactly 16 µ$ (see test_inference_money)
 
 
 def create_key(gateway: Gateway, **options: Any) -> dict[str, Any]:
@@ -264,7 +264,7 @@ def test_a_hold_the_sweeper_expires_gives_its_amount_back_to_the_keys_period(gat
     assert principal is not None and model is not None
     admission = gateway.context.meter.admit(
         MeterRequest(
-            principal=principal, request_id="req_crashed", model=model, prompt_tokens=6, max_tokens=2
+            principal=principal, request_id="req_crashed", model=model, prompt_tokens=COST - 4, max_tokens=2
         )
     )
     assert parse_usd(listed(gateway, key["id"])["spend"]) == admission.hold.amount == COST
