@@ -10,9 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.strategies import bodies
+from tests.fuzz.strategies import HEADERS, bodies, header_values, holds_invalid_text, serialized, texts
 
-ENDPOINTS = ["/v1/chat/completions", "/v1/responses", "/v1/messages", "/v1/messages/count_tokens"]
+ENDPOINTS = [
+    "/v1/chat/completions",
+    "/v1/responses",
+    "/v1/messages",
+    "/v1/messages/count_tokens",
+    "/v1/estimate",
+]
 FUZZ = settings(
     max_examples=150,
     deadline=None,
@@ -40,17 +46,50 @@ def assert_in_shape(path: str, response: Any) -> None:
 def post(client: Any, api_key: str) -> Iterator[Any]:
     headers = {"Authorization": f"Bearer {api_key}", "x-api-key": api_key, "content-type": "application/json"}
 
-    def send(path: str, content: bytes, **extra: str) -> Any:
-        return client.post(path, content=content, headers={**headers, **extra})
+    def send(path: str, content: bytes, raw_headers: Any = (), **extra: str) -> Any:
+        return client.post(path, content=content, headers=[*{**headers, **extra}.items(), *raw_headers])
 
     yield send
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 @FUZZ
-@given(body=bodies("local/echo"))
-def test_hostile_json_never_gets_a_5xx(post: Any, path: str, body: Any) -> None:
-    assert_in_shape(path, post(path, json.dumps(body).encode()))
+@given(body=bodies("local/echo"), escaped=st.booleans())
+def test_hostile_json_never_gets_a_5xx_and_text_that_is_not_unicode_gets_400(
+    post: Any, path: str, body: Any, escaped: bool
+) -> None:
+    raw = serialized(body, escaped)
+    response = post(path, raw)
+    assert_in_shape(path, response)
+    if holds_invalid_text(json.loads(raw)):  # what the server decodes ("\ud83d\ude00" is one character)
+        assert response.status_code == 400, response.text[:300]
+
+
+@pytest.mark.parametrize("path", [*ENDPOINTS, "/v1/embeddings", "/v1/videos", "/v1/chats", "/v1/keys"])
+@FUZZ
+@given(
+    headers=st.dictionaries(st.sampled_from(HEADERS), header_values, max_size=4),
+    text=texts(20),
+)
+def test_any_bytes_in_header_values_never_get_a_5xx(
+    post: Any, path: str, headers: dict[str, bytes], text: str
+) -> None:
+    body = {"model": "local/echo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3}
+    body |= {"input": "hi", "prompt": "hi", "name": "k", "title": text if text.isprintable() else "t"}
+    raw_headers = [(k.encode(), v) for k, v in headers.items()]
+    assert_in_shape(path, post(path, json.dumps(body).encode(), raw_headers=raw_headers))
+
+
+@pytest.mark.parametrize("path", ["/v1/models", "/v1/videos", "/v1/chats", "/v1/usage", "/v1/keys"])
+@FUZZ
+@given(query=st.binary(max_size=40), name=st.sampled_from(["after", "limit", "model", "q", "endpoint"]))
+def test_any_bytes_in_a_query_string_never_get_a_5xx(
+    client: Any, api_key: str, path: str, query: bytes, name: str
+) -> None:
+    from urllib.parse import quote_from_bytes
+
+    url = f"{path}?{name}={quote_from_bytes(query)}"
+    assert_in_shape(path, client.get(url, headers={"Authorization": f"Bearer {api_key}"}))
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
