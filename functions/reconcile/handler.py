@@ -7,12 +7,11 @@ from typing import Any
 from empirio import config
 from empirio.context import get_context
 from empirio.observability import install_redaction
-from empirio.reconcile import reconcile
+from empirio.reconcile import reconcile_report
 
 config.check()  # a bad setting or catalog fails the init, with one line naming it
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     install_redaction()
-    differences = reconcile(get_context())
-    return {"differences": [d.__dict__ for d in differences]}
+    return reconcile_report(get_context()).as_dict()

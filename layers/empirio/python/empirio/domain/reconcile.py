@@ -10,6 +10,29 @@ from empirio.domain.accounts import Account
 
 
 @dataclass(frozen=True)
+class HouseLoss:
+    """What providers billed beyond the holds on one account's requests to one model: the house paid it, the
+    customer was charged the hold (settle never charges more)."""
+
+    account_id: str
+    model: str
+    amount: int  # micro-USD, Σ (price - cost) of the usage records
+    requests: int
+
+
+def house_losses(account_id: str, usage_records: Iterable[dict[str, Any]]) -> list[HouseLoss]:
+    """The house's losses on an account, by model (none when every hold covered its price)."""
+    by_model: dict[str, list[int]] = {}
+    for record in usage_records:
+        loss = int(record.get("house_loss", 0))
+        if loss:
+            totals = by_model.setdefault(str(record.get("model", "")), [0, 0])
+            totals[0] += loss
+            totals[1] += 1
+    return [HouseLoss(account_id, model, amount, n) for model, (amount, n) in sorted(by_model.items())]
+
+
+@dataclass(frozen=True)
 class Difference:
     account_id: str
     check: str
@@ -27,10 +50,12 @@ def reconcile_account(
     """Differences between the stored balance, the ledger and the usage records of one account (none: books ok).
 
     balance: available + held + charged + reversed = topped up · topups: topped up = Σ top-up entries · charges:
-    charged = Σ charges of settled holds · usage: Σ usage costs = Σ those charges · held: held = Σ pending holds ·
-    reversed: reversed = Σ refund and dispute entries · per purchase: paid ⇔ one top-up entry of exactly its credit
-    (the fee never), its refunded and disputed totals = its refund and dispute entries, together ≤ its credit ·
-    the balance is below zero only by what refunds and disputes took back.
+    charged = Σ charges of settled holds · usage: Σ usage costs = Σ those charges · house_loss: Σ house losses
+    of the settled holds = Σ those of the usage records · usage_price: each record's price = its cost + its
+    house loss · held: held = Σ pending holds · reversed: reversed = Σ refund and dispute entries · per
+    purchase: paid ⇔ one top-up entry of exactly its credit (the fee never), its refunded and disputed totals =
+    its refund and dispute entries, together ≤ its credit · the balance is below zero only by what refunds and
+    disputes took back.
     """
     entries = list(entries)
     topups = sum(int(e["amount"]) for e in entries if e["kind"] == "topup")
@@ -39,12 +64,25 @@ def reconcile_account(
     )
     pending = sum(int(e["amount"]) for e in entries if e["kind"] == "hold" and e.get("status") == "pending")
     reversals = sum(int(e["amount"]) for e in entries if e["kind"] in {"refund", "dispute"})
+    usage_records = list(usage_records)
     usage = sum(int(r.get("cost", 0)) for r in usage_records)
+    held_losses = sum(
+        int(e.get("house_loss", 0)) for e in entries if e["kind"] == "hold" and e.get("status") == "settled"
+    )
+    usage_losses = sum(int(r.get("house_loss", 0)) for r in usage_records)
+    unbalanced = sum(
+        1
+        for r in usage_records
+        if isinstance(r.get("price"), int)
+        and r["price"] != int(r.get("cost", 0)) + int(r.get("house_loss", 0))
+    )
     checks = (
         ("balance", account.topped_up, account.available + account.held + account.charged + account.reversed),
         ("topups", topups, account.topped_up),
         ("charges", charges, account.charged),
         ("usage", charges, usage),
+        ("house_loss", held_losses, usage_losses),
+        ("usage_price", 0, unbalanced),
         ("held", pending, account.held),
         ("reversed", reversals, account.reversed),
     )
