@@ -75,3 +75,8 @@ def test_create_a_capped_expiring_key_for_one_model_see_its_spend_and_rotate_it(
     assert page.get_by_text("rotated out").count() == 1
     assert _chat(stack, key).choices[0].message.content and _chat(stack, new).choices[0].message.content
     screenshot(page, stack, "keys-rotated")
+    cut = (
+        "(() => { const w = document.querySelector('table.keys').closest('.table-wrap'); "
+        "return w.scrollWidth - w.clientWidth; })()"
+    )
+    assert page.evaluate(cut) <= 0, "the keys table (its actions) is cut at 1280 px"
