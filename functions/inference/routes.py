@@ -46,6 +46,7 @@ P = TypeVar("P")  # a parsed request
 
 
 async def _json_body(request: Request) -> tuple[bytes, dict[str, Any]]:
+    """The raw body and its JSON object, whose text is valid Unicode (web.text refused any other body first)."""
     raw = await request.body()
     try:
         body = json.loads(raw)
