@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from empirio.context import Context, get_context
 from empirio.domain.attribution import App
 from empirio.domain.keys import Scope
-from empirio.domain.tokens import estimate_prompt_tokens
+from empirio.domain.tokens import typical_prompt_tokens
 from empirio.errors import InvalidRequestError, PayloadTooLargeError, PermissionDeniedError
 from empirio.formats import anthropic_messages
 from empirio.formats.openai_audio import MAX_UPLOAD_BYTES, parse_speech, parse_transcription
@@ -249,7 +249,7 @@ async def count_tokens(request: Request) -> JSONResponse:
     authenticate(request)
     _, body = await _json_body(request)
     canonical = anthropic_messages.parse_request({"max_tokens": 1, **body})
-    return JSONResponse({"input_tokens": estimate_prompt_tokens(canonical)})
+    return JSONResponse({"input_tokens": typical_prompt_tokens(canonical)})  # a count, not the hold's bound
 
 
 @router.post("/v1/estimate")

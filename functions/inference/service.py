@@ -25,7 +25,7 @@ from empirio.domain.fallbacks import Attempt, envelope, falls_back, incompatibil
 from empirio.domain.ledger import settle_amounts
 from empirio.domain.money import InvalidAmountError, parse_usd
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
-from empirio.domain.tokens import estimate_prompt_tokens
+from empirio.domain.tokens import estimate_prompt_tokens, typical_prompt_tokens
 from empirio.errors import (
     ApiError,
     InvalidRequestError,
@@ -223,6 +223,7 @@ class InferenceService:
                     request_id=call.request_id,
                     model=envelope(models),
                     prompt_tokens=prompt_tokens,
+                    tpm_prompt_tokens=typical_prompt_tokens(call.request),
                     max_tokens=call.request.max_tokens,
                     idempotency_key=call.idempotency_key,
                     fingerprint=call.fingerprint,

@@ -110,4 +110,6 @@ def test_a_key_capped_at_a_hundredth_of_a_cent_answers_only_200_or_402_concurren
     after = chat(gateway, key["key"], {**CHAT, "max_tokens": 1})
     assert after.status_code in {200, 402}
     if after.status_code == 402:
-        assert f"${_listed_spend(gateway, key)} of ${format_usd(100)} spent" in after.json()["error"]["message"]
+        assert (
+            f"${_listed_spend(gateway, key)} of ${format_usd(100)} spent" in after.json()["error"]["message"]
+        )

@@ -53,6 +53,7 @@ class MeterRequest:
     fingerprint: str | None = None
     max_cost: int | None = None  # micro-USD the request may cost at most (x-max-cost)
     hold_seconds: int = HOLD_TTL_SECONDS  # how long the hold may stay pending (a video job waits longer)
+    tpm_prompt_tokens: int | None = None  # the typical prompt count TPM reserves (None: prompt_tokens)
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,9 @@ class Meter:
 
     @staticmethod
     def _plan(req: MeterRequest, view: AccountView, key: KeyCap | None) -> Plan:
-        return plan_request(req.model, req.prompt_tokens, req.max_tokens, view, req.max_cost, key)
+        return plan_request(
+            req.model, req.prompt_tokens, req.max_tokens, view, req.max_cost, key, req.tpm_prompt_tokens
+        )
 
     def _read(self, account_id: str, key: KeyCap | None) -> tuple[AccountView, KeyCap | None]:
         """The account and the key's spend as stored (consistent reads), before a refusal is decided."""

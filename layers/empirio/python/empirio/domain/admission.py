@@ -110,23 +110,27 @@ def plan_request(
     view: AccountView,
     max_cost: int | None = None,
     key: KeyCap | None = None,
+    tpm_prompt: int | None = None,
 ) -> Plan:
     """Cap, hold and reservation. Without ``max_tokens`` the cap is the model's maximum, lowered to what the
     balance and the key's cap afford and to what the TPM bucket can ever hold; below MIN_OUTPUT_TOKENS that is a
     refusal. A request's own ``max_cost`` (micro-USD) lowers the cap in every case, so the hold, and therefore the
-    charge, never exceeds it; when not even one output token fits, it is refused."""
+    charge, never exceeds it; when not even one output token fits, it is refused. ``prompt_tokens`` is the
+    prompt's upper bound (money); ``tpm_prompt`` its typical count, which the TPM reservation takes (settle
+    corrects it), the bound when not given."""
+    reserve = prompt_tokens if tpm_prompt is None else tpm_prompt
     if requested_max is not None:
         cap = min(requested_max, model.max_output_tokens)
-        tokens = prompt_tokens + cap
+        tokens = reserve + cap
         if tokens > view.tpm:
             raise RateLimitError(
-                f"Request too large: {tokens} tokens (prompt ~{prompt_tokens} + max_tokens {cap}) exceed the "
+                f"Request too large: {tokens} tokens (prompt ~{reserve} + max_tokens {cap}) exceed the "
                 f"limit of {view.tpm} tokens per minute. Lower max_tokens or shorten the prompt.",
                 headers={"retry-after": "60"},
                 code="request_too_large",
             )
     else:
-        cap = min(model.max_output_tokens, max(0, view.tpm - prompt_tokens))
+        cap = min(model.max_output_tokens, max(0, view.tpm - reserve))
         if view.available is not None:
             cap = affordable_output_tokens(model.pricing, prompt_tokens, view.available, cap)
         if cap < MIN_OUTPUT_TOKENS:
@@ -147,7 +151,7 @@ def plan_request(
     hold = worst_case_micros(model.pricing, prompt_tokens, cap)
     if key is not None and hold > key.room:  # max_tokens was given: it is not lowered to fit, it is refused
         raise key.error()
-    return Plan(cap=cap, hold=hold, tokens=prompt_tokens + cap)
+    return Plan(cap=cap, hold=hold, tokens=reserve + cap)
 
 
 def refusal(

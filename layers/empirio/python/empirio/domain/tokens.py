@@ -1,5 +1,5 @@
-"""Token counts we can make without a vendor tokenizer: an upper bound on a prompt for holds, a deterministic
-count for the local model.
+"""Token counts we can make without a vendor tokenizer: an upper bound on a prompt for holds, a typical count
+for rate limits and token counts, a deterministic count for the local model.
 
 The prompt bound is what admission holds for, so it must never be below what a provider bills. Measured against
 OpenAI's o200k_base and cl100k_base and Anthropic's published (Claude 2-era) tokenizer, tests/unit/
@@ -18,6 +18,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 
 from empirio.domain.canonical import Audio, Document, Image, Request, Text, Thinking, ToolCall, ToolResult
 
@@ -79,10 +80,6 @@ def text_bound(text: str) -> int:
     return max(size, len(unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")))
 
 
-def _estimate_text(text: str) -> int:
-    return text_bound(text)
-
-
 def image_tokens(model: str) -> int:
     """The most input tokens one image can cost on ``model`` (an id or alias; see IMAGE_TOKENS_BY_FAMILY)."""
     name = model.lower()
@@ -109,14 +106,35 @@ def document_tokens(document: Document) -> int:
 
 def estimate_prompt_tokens(request: Request) -> int:
     """An upper bound on a request's prompt tokens (messages, tools and schema): text by ``text_bound``, each
-    image at the most its model family bills (the worst of the model and its fallbacks), framing overheads."""
+    image at the most its model family bills (the worst of the model and its fallbacks), framing overheads.
+    What the hold is planned on."""
     image = max(image_tokens(model) for model in (request.model, *request.fallbacks))
+    return _prompt_tokens(request, text_bound, image, TOOLS_OVERHEAD)
+
+
+TYPICAL_BYTES_PER_TOKEN = 3  # ordinary text on the providers' tokenizers is 3 to 5 bytes a token
+TYPICAL_IMAGE_TOKENS = 1_600  # a 1024x1024 image: ~765 tokens on OpenAI, ~1,600 on Anthropic
+
+
+def typical_text(text: str) -> int:
+    return math.ceil(len(text.encode("utf-8", "surrogatepass")) / TYPICAL_BYTES_PER_TOKEN)
+
+
+def typical_prompt_tokens(request: Request) -> int:
+    """A realistic count of a request's prompt tokens (≈3 bytes a token, 1,600 an image): what a rate limit
+    reserves (settle corrects it to the provider's count) and what a token count answers when no provider
+    counts. Not a bound: dense scripts and spaced digits make more tokens than this (``estimate_prompt_tokens``
+    is the bound, for money)."""
+    return _prompt_tokens(request, typical_text, TYPICAL_IMAGE_TOKENS, 0)
+
+
+def _prompt_tokens(request: Request, text: Callable[[str], int], image: int, tools_overhead: int) -> int:
     total = REQUEST_OVERHEAD
     for message in request.messages:
         total += MESSAGE_OVERHEAD
         for block in message.content:
             if isinstance(block, Text | Thinking):
-                total += _estimate_text(block.text)
+                total += text(block.text)
             elif isinstance(block, Image):
                 total += image
             elif isinstance(block, Document):
@@ -124,15 +142,13 @@ def estimate_prompt_tokens(request: Request) -> int:
             elif isinstance(block, Audio):
                 total += _decoded_size(block.data) // 3 + MESSAGE_OVERHEAD
             elif isinstance(block, ToolCall):
-                total += _estimate_text(block.name + block.arguments)
+                total += text(block.name + block.arguments)
             elif isinstance(block, ToolResult):
-                total += sum(image if isinstance(b, Image) else _estimate_text(b.text) for b in block.content)
+                total += sum(image if isinstance(b, Image) else text(b.text) for b in block.content)
     if request.tools:
-        total += TOOLS_OVERHEAD
+        total += tools_overhead
     for tool in request.tools:
-        total += _estimate_text(
-            tool.name + tool.description + json.dumps(tool.parameters, ensure_ascii=False)
-        )
+        total += text(tool.name + tool.description + json.dumps(tool.parameters, ensure_ascii=False))
     if request.response_format and request.response_format.schema:
-        total += _estimate_text(json.dumps(request.response_format.schema, ensure_ascii=False))
+        total += text(json.dumps(request.response_format.schema, ensure_ascii=False))
     return total

@@ -51,7 +51,7 @@ class HoldRequest:
     idem_key: str | None = None
     fingerprint: str | None = None
     spend_key: str | None = None  # a capped key's spend item for this period (empirio.domain.key_policy)
-    spend_room: int = 0  # the most the item may hold before this hold is added (cap - amount, whatever it holds)
+    spend_room: int = 0  # the most the spend item may hold before this hold is added: cap - amount
 
 
 @dataclass
