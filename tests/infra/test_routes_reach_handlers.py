@@ -40,8 +40,11 @@ def _lambda_loop(lambda_event_loop: None) -> None:
     """Handlers run on an event loop of their own, as in a Lambda process."""
 
 
+REQUEST_ID = re.compile(r"req_[0-9a-f]{32}")  # console error pages name the request for support
+
+
 def _shape(text: str) -> str:
-    return VOLATILE.sub(lambda m: f'"{m.group(1)}": "*"', text)
+    return REQUEST_ID.sub("req_*", VOLATILE.sub(lambda m: f'"{m.group(1)}": "*"', text))
 
 
 def test_every_template_route_reaches_its_handler_with_the_dev_servers_answer(

@@ -142,7 +142,10 @@ def test_dashboard_figures_agree_with_the_usage_api_to_the_micro_dollar(console_
         api = person.client.get(
             "/v1/usage", params={"start": start, "end": int(time.time()) + 1, "group_by": "day"}
         ).json()["totals"]
-        row = re.search(rf"<th scope=\"row\">{label}</th><td[^>]*>\$([0-9.]+)</td>", page)
+        # The exact amount rides in the money element's value (the figure shows it with thousands separators).
+        row = re.search(
+            rf"<th scope=\"row\">{label}</th><td[^>]*><data class=\"money\" value=\"([0-9.]+)\"", page
+        )
         assert row and row.group(1) == api["cost"], label
 
 
