@@ -181,7 +181,11 @@ def test_pages_forbid_framing_and_inline_script_and_escape_hostile_names(console
     TestClient(console_app).post(
         "/v1/chat/completions",
         json={"model": "local/echo", "messages": [{"role": "user", "content": HOSTILE}], "max_tokens": 20},
-        headers={"Authorization": f"Bearer {key}"},
+        headers={
+            "Authorization": f"Bearer {key}",
+            "X-Title": HOSTILE,
+            "HTTP-Referer": f"javascript:{HOSTILE}",
+        },
     )
     for path in (
         "/console",
@@ -203,7 +207,10 @@ def test_pages_forbid_framing_and_inline_script_and_escape_hostile_names(console
     logs = person.client.get("/console/logs").text
     assert "&lt;img src=x onerror=alert(1)&gt;" in logs
     row = re.search(r'href="/console/logs/(req_\w+)"', logs).group(1)  # type: ignore[union-attr]
-    assert person.client.get(f"/console/logs/{row}").status_code == 200
+    detail = person.client.get(f"/console/logs/{row}")
+    assert detail.status_code == 200 and HOSTILE not in detail.text  # the app's name and URL, as text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in detail.text and 'href="javascript:' not in detail.text
+    assert _inline_handlers_and_images(detail.text) == ([], [])
 
 
 def test_keys_never_appear_in_urls_or_pages_after_creation(console_app: Any) -> None:
