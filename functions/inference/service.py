@@ -256,13 +256,15 @@ class InferenceService:
         upstream_ms = (time.monotonic() - upstream_started) * 1000
         cost = charge_for(admission, response.usage, model)
         body = call.fmt.render_response(response, request_id=call.request_id, model=model.id, cost=cost)
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        # backslashreplace: a lone surrogate an upstream sent (an escape JSON allows) goes back as that escape
+        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "backslashreplace")
+        text = raw.decode("utf-8")
         stored = {"status": 200, "content_type": "application/json", "body": text}
         record = attempts.record(model, False, response.finish_reason, upstream_ms, None)
         await self._settle(
             admission, model, response.usage, record, stored if len(text) < MAX_STORED_RESPONSE else None
         )
-        return Response(text, media_type="application/json", headers=headers)
+        return Response(raw, media_type="application/json", headers=headers)
 
     async def _streamed(self, attempts: Attempts, headers: dict[str, str]) -> Response:
         call, admission = attempts.call, attempts.admission

@@ -76,6 +76,7 @@ def catalog_for(base: str) -> dict[str, Any]:
         "garbage",
         "html",
         "trickle",
+        "surrogate",
     ):
         models += [
             _model(f"test/{p}-{scenario}", p, scenario, urls[p]) for p in ("openai", "anthropic", "bedrock")

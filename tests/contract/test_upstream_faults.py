@@ -80,3 +80,22 @@ def test_a_stream_that_breaks_after_it_began_ends_with_an_error_event_and_charge
         for e in events[:-1]
     )
     assert bool(delivered) == (record["billing_status"] == "partial_upstream_error")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_lone_surrogate_from_the_upstream_goes_back_as_its_escape_not_a_500(
+    gateway: Gateway, stream: bool
+) -> None:
+    """An upstream may send half of a surrogate pair as a JSON escape (an emoji split across its chunks): the
+    answer is still valid JSON carrying the same escape, and the request is charged as any other."""
+    response = call(gateway, "openai", "surrogate", stream)
+    assert response.status_code == 200, response.text
+    assert "\\ud83d" in response.text
+    if stream:
+        events = [line[6:] for line in response.text.splitlines() if line.startswith("data: {")]
+        text = "".join(c["delta"].get("content") or "" for e in events for c in json.loads(e)["choices"])
+    else:
+        text = response.json()["choices"][0]["message"]["content"]
+    assert text.startswith("Hello \ud83d")
+    [record] = gateway.usage_records()
+    assert record["status"] == "ok" and record["cost"] == gateway.charged() > 0

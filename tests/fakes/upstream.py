@@ -234,10 +234,14 @@ class FakeUpstream(FakeVideos):
                     .replace(" you today?", "")
                     for m in messages
                 ]
+            if body["model"] == "surrogate":  # half of an emoji's surrogate pair, as a JSON escape
+                messages = [m.replace("Hello!", "Hello \\ud83d") for m in messages]
             return await self._stream(request, [m.encode() for m in messages], body["model"])
         payload = copy.deepcopy(fixture("openai_chat_tool.json" if tools else "openai_chat_text.json"))
         if wants_json and not tools:
             payload["choices"][0]["message"]["content"] = JSON_ANSWER
+        if body["model"] == "surrogate":
+            payload["choices"][0]["message"]["content"] = "Hello \ud83d"  # sent as the escape \ud83d
         return web.json_response(payload)
 
     async def openai_embeddings(self, request: web.Request) -> web.StreamResponse:
