@@ -21,7 +21,6 @@ from empirio.context import Context, get_context
 from empirio.domain.accounts import Principal
 from empirio.domain.attribution import App
 from empirio.domain.catalog import CatalogModel, check_not_retired
-from empirio.domain.endpoints import serves
 from empirio.domain.keys import Scope
 from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
@@ -31,7 +30,7 @@ from empirio.formats import openai_chat
 from empirio.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers import credentials
 from empirio.providers.base import UpstreamError
-from empirio.providers.registry import capability
+from empirio.providers.registry import capability, serves
 from empirio.web.auth import authenticate
 from empirio.web.idempotency import idempotency_key_of
 from functions.inference.service import (

@@ -13,12 +13,13 @@ import openai
 import pytest
 
 from empirio.context import Context, reset_context
+from empirio.providers import registry
 from empirio.settings import Settings
 from tests.conftest import Operator
 from tests.fakes.upstream import FakeUpstream
 
 REPO = Path(__file__).resolve().parents[2]
-PROVIDERS = ("openai", "anthropic", "bedrock", "local")
+PROVIDERS = registry.chat_providers()  # every chat provider runs the shared cases (test_matrix, smoke)
 
 
 @pytest.fixture(scope="session")

@@ -47,29 +47,3 @@ def test_a_single_token_array_is_one_input() -> None:
     assert parse_request({"model": "m", "input": [1, 2, 3]}).inputs == ((1, 2, 3),)
     with pytest.raises(InvalidRequestError):
         parse_request({"model": "m", "input": [True]})
-
-
-def test_the_served_endpoints_table_matches_the_adapters() -> None:
-    from empirio.domain.endpoints import PROVIDERS, SERVED
-    from empirio.providers import registry
-    from empirio.providers.base import (
-        Embedder,
-        ImageEditor,
-        ImageGenerator,
-        SpeechSynthesizer,
-        Transcriber,
-        VideoGenerator,
-    )
-
-    kinds: dict[str, type] = {
-        "/v1/embeddings": Embedder,
-        "/v1/images/generations": ImageGenerator,
-        "/v1/images/edits": ImageEditor,
-        "/v1/audio/speech": SpeechSynthesizer,
-        "/v1/audio/transcriptions": Transcriber,
-        "/v1/videos": VideoGenerator,
-    }
-    for endpoint, kind in kinds.items():
-        assert SERVED[endpoint] == {p for p in PROVIDERS if registry.capability(p, kind) is not None}, (
-            endpoint
-        )

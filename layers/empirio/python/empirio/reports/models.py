@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from empirio.domain.catalog import Catalog, CatalogModel
-from empirio.domain.endpoints import serves
 from empirio.errors import NotFoundError
+from empirio.providers.registry import serves
 
 
 def served_endpoints(model: CatalogModel) -> list[str]:
