@@ -60,3 +60,22 @@ def test_add_25_dollars_through_checkout_and_see_the_balance_and_the_purchase(
     ledger = page.get_by_role("table").last
     expect(ledger).to_contain_text("Credits purchased")
     screenshot(page, stack, "billing-paid")
+
+
+def test_an_alert_address_that_is_not_the_persons_own_waits_for_its_confirmation(
+    page: Any, stack: Stack
+) -> None:
+    from playwright.sync_api import expect
+
+    email = f"alerts-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up_and_in(page, stack, email)
+    page.get_by_role("link", name="Billing").click()
+    form = page.locator("#alert-settings")
+    form.get_by_label("Email", exact=True).fill("finance@example.com")
+    form.get_by_role("button", name="Save alert").click()
+    expect(form.get_by_role("button", name=re.compile("Saved|Save alert"))).to_be_visible()
+    page.reload()
+    expect(
+        page.get_by_role("status").filter(has_text="confirmation link to finance@example.com")
+    ).to_have_count(1)
+    screenshot(page, stack, "billing-alert-pending")
