@@ -13,7 +13,7 @@ RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urlli
 # The Stripe SDK and what only it needs: a layer of their own, for the two functions that talk to Stripe.
 PAYMENTS := stripe requests certifi charset-normalizer
 
-.PHONY: uv install dev test lint synth deploy requirements bench bench-peers soak audit clean vendor browser catalog
+.PHONY: uv install dev test test-fast lint synth deploy requirements bench bench-peers soak audit clean vendor browser catalog
 
 # The browser tests drive Debian's chromium (Playwright cannot download browsers here).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -36,6 +36,9 @@ dev: install
 
 test: install
 	$(RUN) pytest
+
+test-fast: install  # unit + integration (moto) only: the quick lane before `make test`
+	$(RUN) pytest tests/unit tests/integration
 
 lint: install
 	$(RUN) ruff check .
