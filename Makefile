@@ -68,9 +68,9 @@ audit: install  # pip-audit over uv.lock; fails on a known vulnerability
 soak: install  # 10 minutes, 16 clients (SOAK_SECONDS=60 for a short one)
 	$(RUN) python -m bench.soak
 
-# COMPUTE=managed-instances runs the inference function on Lambda Managed Instances (README: cost model).
+# COMPUTE=managed-instances runs the inference function on Lambda Managed Instances (docs/deploy.md: cost model).
 COMPUTE ?= lambda
-# CAPACITY=provisioned bills the per-request tables by autoscaled capacity instead of by request (README: cost model).
+# CAPACITY=provisioned bills the per-request tables by autoscaled capacity instead of by request (docs/deploy.md: cost model).
 CAPACITY ?= on-demand
 
 synth: install

@@ -15,7 +15,7 @@ Capacity = Literal["on-demand", "provisioned"]
 CAPACITY_MODES: tuple[Capacity, ...] = ("on-demand", "provisioned")
 # With `-c table_capacity=provisioned` the tables every metered request writes (PER_REQUEST_TABLES) are billed by
 # the capacity-hour, autoscaled to keep TARGET_UTILIZATION % of it in use, instead of by the request (about 40 % of
-# the on-demand price for a steady load; README: cost model). Bursts above the capacity draw on DynamoDB's burst
+# the on-demand price for a steady load; docs/deploy.md: cost model). Bursts above the capacity draw on DynamoDB's burst
 # credit, then throttle: the SDK retries, then the client gets a 503 and nothing is written. The other tables are
 # written rarely and stay on-demand.
 MAX_WRITE_UNITS = 20_000  # under the default account quota of 40,000 per table
