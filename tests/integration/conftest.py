@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis.stateful import RuleBasedStateMachine
 
+from empirio.context import Context, reset_context
 from empirio.domain.accounts import Limits, Principal
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.keys import Scope
 from empirio.metering import Admission, Meter, MeterRequest
+from empirio.settings import Settings
+from empirio_cli.localaws import create_tables, start_mock_aws
 
 # $1 per million input tokens and $2 per million output tokens: 1 and 2 micro-USD per token.
 MODEL = CatalogModel.model_validate(
@@ -115,3 +119,22 @@ def busy_cores() -> Iterator[None]:
     for process in processes:
         process.terminate()
         process.join()
+
+
+class MotoMachine(RuleBasedStateMachine):
+    """A hypothesis state machine over one account (no credits, limits out of the way) in a fresh moto of its
+    own; subclasses add the rules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mock = start_mock_aws()
+        self.context = Context(Settings.from_env())
+        reset_context(self.context)
+        create_tables(self.context.client, self.context.settings)
+        limits = Limits(rpm=100_000, tpm=1_000_000_000)
+        self.account_id = self.context.accounts.create(type(self).__name__, 0, limits).account_id
+        self.counter = 0
+
+    def teardown(self) -> None:
+        reset_context(None)
+        self.mock.stop()

@@ -14,11 +14,10 @@ import time
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+from hypothesis.stateful import Bundle, consumes, invariant, rule
 
 from empirio import billing
-from empirio.context import Context, reset_context
-from empirio.domain.accounts import Limits, Principal
+from empirio.domain.accounts import Principal
 from empirio.domain.admission import KeyCap
 from empirio.domain.billing import Purchase, with_payment
 from empirio.domain.key_policy import KeyPolicy
@@ -28,43 +27,28 @@ from empirio.domain.money import format_usd
 from empirio.domain.pricing import Usage, affordable_output_tokens, worst_case_micros
 from empirio.errors import InsufficientCreditsError
 from empirio.metering import Admission, Meter, MeterRequest, sweep
-from empirio.settings import Settings
 from empirio.store.accounts import request_fingerprint
-from empirio_cli.localaws import create_tables, start_mock_aws
-from tests.integration.conftest import MODEL
+from tests.integration.conftest import MODEL, MotoMachine
 
 KEY_LIMIT = 3_000  # µ$ a day for the capped key
-TPM = 1_000_000_000
 
 
-class AdmissionMachine(RuleBasedStateMachine):
+class AdmissionMachine(MotoMachine):
     admitted = Bundle("admitted")
     bought = Bundle("bought")
 
     def __init__(self) -> None:
         super().__init__()
-        self.mock = start_mock_aws()
-        self.context = Context(Settings.from_env())
-        reset_context(self.context)
-        create_tables(self.context.client, self.context.settings)
-        account = self.context.accounts.create("truth", 0, Limits(rpm=100_000, tpm=TPM))
-        self.account_id = account.account_id
         self.principals = {
-            "free": Principal(account.account_id, "key_free", (Scope.INFERENCE,)),
+            "free": Principal(self.account_id, "key_free", (Scope.INFERENCE,)),
             "capped": Principal(
-                account.account_id,
+                self.account_id,
                 "key_capped",
                 (Scope.INFERENCE,),
                 policy=KeyPolicy(spend_limit=KEY_LIMIT, period="day"),
             ),
         }
         self.meters = [Meter(self.context.ledger) for _ in range(3)]
-        self.counter = 0
-        self.admitted_count = self.refused_count = 0
-
-    def teardown(self) -> None:
-        reset_context(None)
-        self.mock.stop()
 
     def _stored_available(self) -> int:
         return self.context.accounts.require(self.account_id).available
@@ -109,7 +93,6 @@ class AdmissionMachine(RuleBasedStateMachine):
         try:
             admission = self.meters[meter].admit(request)
         except InsufficientCreditsError as refused:
-            self.refused_count += 1
             if refused.code == "key_spend_limit_reached":
                 assert spend_before is not None and KEY_LIMIT - spend_before < minimum, refused.message
                 assert f"${format_usd(spend_before)} of" in refused.message
@@ -117,7 +100,6 @@ class AdmissionMachine(RuleBasedStateMachine):
                 assert available_before < minimum, (available_before, minimum, refused.message)
             assert self._stored_available() == available_before  # a refusal holds nothing
             return None
-        self.admitted_count += 1
         assert available_before >= admission.hold.amount >= minimum
         if max_tokens is None:  # the cap is what the stored balance and key room afford, no less
             cap = affordable_output_tokens(MODEL.pricing, prompt, available_before, asked)

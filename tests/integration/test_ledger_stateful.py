@@ -13,21 +13,18 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+from hypothesis.stateful import Bundle, consumes, invariant, rule
 
 from empirio import billing
-from empirio.context import Context, reset_context
-from empirio.domain.accounts import Limits, Principal
+from empirio.domain.accounts import Principal
 from empirio.domain.billing import Purchase, with_payment
 from empirio.domain.keys import Scope
 from empirio.domain.pricing import Usage, cost_micros, worst_case_micros
 from empirio.domain.reconcile import reconcile_account
 from empirio.errors import IdempotencyConflictError, InsufficientCreditsError
 from empirio.metering import Admission, Meter, MeterRequest, sweep
-from empirio.settings import Settings
 from empirio.store.accounts import request_fingerprint
-from empirio_cli.localaws import create_tables, start_mock_aws
-from tests.integration.conftest import MODEL
+from tests.integration.conftest import MODEL, MotoMachine
 
 
 @dataclass
@@ -56,26 +53,15 @@ class Reference:
             self.charges[request_id] = charge
 
 
-class LedgerMachine(RuleBasedStateMachine):
+class LedgerMachine(MotoMachine):
     admitted = Bundle("admitted")
     bought = Bundle("bought")
 
     def __init__(self) -> None:
         super().__init__()
-        self.mock = start_mock_aws()
-        self.context = Context(Settings.from_env())
-        reset_context(self.context)
-        create_tables(self.context.client, self.context.settings)
-        account = self.context.accounts.create("stateful", 0, Limits(rpm=100_000, tpm=1_000_000_000))
-        self.account_id = account.account_id
-        self.principal = Principal(account.account_id, "key_s", (Scope.INFERENCE,))
+        self.principal = Principal(self.account_id, "key_s", (Scope.INFERENCE,))
         self.meter = Meter(self.context.ledger)
         self.ref = Reference()
-        self.counter = 0
-
-    def teardown(self) -> None:
-        reset_context(None)
-        self.mock.stop()
 
     @rule(amount=st.integers(1, 5_000), key=st.sampled_from(["k1", "k2", "k3", None]))
     def top_up(self, amount: int, key: str | None) -> None:
