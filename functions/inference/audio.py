@@ -11,14 +11,9 @@ from fastapi.responses import Response
 
 from empirio.context import Context
 from empirio.domain import wav
+from empirio.domain.media import Speech, SpeechRequest, Transcript, TranscriptionRequest
 from empirio.domain.pricing import Cost, Usage
-from empirio.formats.openai_audio import (
-    Speech,
-    SpeechRequest,
-    Transcript,
-    TranscriptionRequest,
-    render_transcript,
-)
+from empirio.formats.openai_audio import render_transcript
 from empirio.providers.base import SpeechSynthesizer, Transcriber
 from functions.inference.metered import Rendered, UnitCall, resolve, run_metered
 

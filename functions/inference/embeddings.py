@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi.responses import Response
 
 from empirio.context import Context
+from empirio.domain.media import EmbeddingRequest
 from empirio.domain.pricing import Usage
-from empirio.formats.openai_embeddings import EmbeddingRequest, render_response, worst_case_tokens
+from empirio.formats.openai_embeddings import render_response, worst_case_tokens
 from empirio.providers.base import Embedder, Embeddings
 from functions.inference.metered import UnitCall, json_body, resolve, run_metered
 

@@ -8,8 +8,9 @@ import time
 from fastapi.responses import Response
 
 from empirio.context import Context
+from empirio.domain.media import ImageEditRequest, ImageRequest, Images
 from empirio.domain.pricing import Usage
-from empirio.formats.openai_images import ImageEditRequest, ImageRequest, Images, render_response
+from empirio.formats.openai_images import render_response
 from empirio.providers.base import ImageEditor, ImageGenerator
 from functions.inference.metered import UnitCall, json_body, resolve, run_metered
 

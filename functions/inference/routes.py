@@ -17,12 +17,12 @@ from starlette.datastructures import UploadFile
 from empirio.context import Context, get_context
 from empirio.domain.attribution import App
 from empirio.domain.keys import Scope
+from empirio.domain.media import Upload
 from empirio.domain.tokens import typical_prompt_tokens
 from empirio.errors import InvalidRequestError, PayloadTooLargeError, PermissionDeniedError
 from empirio.formats import anthropic_messages
 from empirio.formats.openai_audio import MAX_UPLOAD_BYTES, parse_speech, parse_transcription
 from empirio.formats.openai_embeddings import parse_request as parse_embeddings
-from empirio.formats.openai_images import Upload
 from empirio.formats.openai_images import parse_edit as parse_image_edit
 from empirio.formats.openai_images import parse_request as parse_images
 from empirio.formats.openai_videos import parse_request as parse_video

@@ -19,9 +19,10 @@ from empirio import videos
 from empirio.context import Context
 from empirio.domain.accounts import Principal
 from empirio.domain.keys import Scope
+from empirio.domain.media import VideoRequest
 from empirio.domain.pricing import Usage
 from empirio.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
-from empirio.formats.openai_videos import VideoRequest, render_job, render_list
+from empirio.formats.openai_videos import render_job, render_list
 from empirio.metering import IdempotentReplay
 from empirio.providers.base import UpstreamError, VideoGenerator
 from empirio.store.jobs import new_job_id

@@ -17,9 +17,9 @@ from empirio.context import Context
 from empirio.domain import mp4
 from empirio.domain.accounts import Principal
 from empirio.domain.catalog import CatalogModel, Pricing
+from empirio.domain.media import VideoProgress
 from empirio.domain.pricing import Cost, Usage, price_parts
 from empirio.domain.usage import unit_record
-from empirio.formats.openai_videos import VideoProgress
 from empirio.metering import MeterRequest
 from empirio.providers.base import UpstreamError, VideoGenerator
 from empirio.providers.registry import capability

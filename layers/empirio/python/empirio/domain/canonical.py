@@ -40,6 +40,16 @@ class Document:
     type: Literal["document"] = "document"
 
 
+def image_data_url(image: Image) -> str:
+    """The image's URL, or its inline data as a ``data:`` URL (RFC 2397)."""
+    return image.url if image.url else f"data:{image.media_type or 'image/png'};base64,{image.data}"
+
+
+def document_data_url(document: Document) -> str:
+    """The document as a ``data:`` URL (RFC 2397)."""
+    return f"data:{document.media_type};base64,{document.data}"
+
+
 @dataclass(frozen=True)
 class Audio:
     """Audio as inline base64 ``data`` in ``format`` (wav, mp3, ...)."""

@@ -152,11 +152,3 @@ def document_from_data_url(value: str, param: str, filename: str | None) -> Docu
             f"'{param}': only PDF documents are accepted.", param=param, code="invalid_value"
         )
     return Document(data=match.group(2), media_type="application/pdf", filename=filename)
-
-
-def document_data_url(document: Document) -> str:
-    return f"data:{document.media_type};base64,{document.data}"
-
-
-def image_data_url(image: Image) -> str:
-    return image.url if image.url else f"data:{image.media_type or 'image/png'};base64,{image.data}"

@@ -5,65 +5,16 @@ verbose_json out, with ``usage`` of type ``duration`` and our ``cost``)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
+from empirio.domain.media import SPEECH_FORMATS, SpeechRequest, Transcript, TranscriptionRequest
 from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
 from empirio.formats.common import cost_json
 
-SPEECH_FORMATS = {
-    "mp3": "audio/mpeg",
-    "opus": "audio/ogg",
-    "aac": "audio/aac",
-    "flac": "audio/flac",
-    "wav": "audio/wav",
-    "pcm": "audio/pcm",
-}
 TRANSCRIPT_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 MAX_SPEECH_CHARS = 4096
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class SpeechRequest:
-    model: str
-    input: str
-    voice: str
-    response_format: str | None = None  # as asked; None: the model's default
-    speed: float = 1.0
-    instructions: str | None = None
-
-
-@dataclass(frozen=True)
-class Speech:
-    audio: bytes
-    media_type: str
-    seconds: Fraction | None  # of audio produced, when we can measure it (WAV, PCM)
-    input_tokens: int = 0
-    output_tokens: int = 0
-
-
-@dataclass(frozen=True)
-class TranscriptionRequest:
-    model: str
-    file: bytes
-    filename: str
-    content_type: str
-    response_format: str = "json"
-    language: str | None = None
-    prompt: str | None = None
-    temperature: float | None = None
-    granularities: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Transcript:
-    text: str
-    seconds: Fraction  # of audio transcribed (the upstream's, else our measurement)
-    language: str = "english"
-    segments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _invalid(message: str, param: str) -> InvalidRequestError:

@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import base64
 import struct
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from empirio.domain.media import EmbeddingRequest, Input
 from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
 from empirio.formats.common import cost_json
 
 MAX_INPUTS = 2048
 MAX_TOKENS_PER_INPUT = 8192
-Input = str | tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class EmbeddingRequest:
-    model: str
-    inputs: tuple[Input, ...]
-    encoding_format: Literal["float", "base64"] = "float"
-    dimensions: int | None = None
-    user: str | None = None
 
 
 def _invalid(message: str, param: str) -> InvalidRequestError:
@@ -95,13 +85,6 @@ def worst_case_tokens(request: EmbeddingRequest) -> int:
     return sum(
         len(i.encode("utf-8", "surrogatepass")) if isinstance(i, str) else len(i) for i in request.inputs
     )
-
-
-def wire_input(request: EmbeddingRequest) -> str | list[Any]:
-    """The inputs as OpenAI-compatible upstreams take them."""
-    if len(request.inputs) == 1 and isinstance(request.inputs[0], str):
-        return request.inputs[0]
-    return [i if isinstance(i, str) else list(i) for i in request.inputs]
 
 
 def encode(vector: list[float], encoding: str) -> list[float] | str:

@@ -5,64 +5,15 @@ it, with our ``cost``; the charge is also in the ``x-empirio-cost`` header of ev
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from empirio.domain.media import ImageEditRequest, ImageRequest, Images, Upload
 from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
 from empirio.formats.common import cost_json
 
 MAX_PROMPT_CHARS = 32_000
 SIZE_RE = re.compile(r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})$")
-
-
-@dataclass(frozen=True)
-class ImageRequest:
-    model: str
-    prompt: str
-    n: int = 1
-    size: str | None = None
-    quality: str | None = None
-    response_format: str | None = None  # url | b64_json
-    output_format: str | None = None  # png | jpeg | webp
-    background: str | None = None
-    style: str | None = None
-    user: str | None = None
-
-
-@dataclass(frozen=True)
-class Upload:
-    filename: str
-    content: bytes
-    content_type: str
-
-
-@dataclass(frozen=True)
-class ImageEditRequest:
-    """``POST /v1/images/edits``: the generation's fields, the images to edit (``image`` or repeated ``image[]``,
-    at most 16) and an optional ``mask``."""
-
-    base: ImageRequest
-    images: tuple[Upload, ...]
-    mask: Upload | None = None
-    input_fidelity: str | None = None
-
-
-@dataclass(frozen=True)
-class GeneratedImage:
-    b64_json: str | None = None
-    url: str | None = None
-    revised_prompt: str | None = None
-
-
-@dataclass(frozen=True)
-class Images:
-    """What an image upstream produced: the images and, when it counts them, its tokens."""
-
-    images: list[GeneratedImage]
-    input_tokens: int = 0
-    output_tokens: int = 0
-    reported_usage: bool = False
 
 
 def _choice(body: dict[str, Any] | dict[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
@@ -132,13 +83,6 @@ def parse_edit(fields: dict[str, str], images: list[Upload], mask: Upload | None
     for name in ("input_fidelity",):
         body.pop(name, None)
     return ImageEditRequest(parse_request(body), tuple(images), mask, fidelity)
-
-
-def dimensions(size: str | None, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:
-    if not size or size == "auto":
-        return default
-    width, height = size.split("x")
-    return int(width), int(height)
 
 
 def render_response(request: ImageRequest, result: Images, *, created: int, cost: Cost) -> dict[str, Any]:

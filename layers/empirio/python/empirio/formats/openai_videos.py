@@ -6,54 +6,17 @@ and the ``x-empirio-cost`` header."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
+from empirio.domain.media import DEFAULT_VIDEO_SECONDS, Upload, VideoRequest
 from empirio.domain.pricing import Cost
 from empirio.errors import InvalidRequestError
 from empirio.formats.common import cost_json
-from empirio.formats.openai_images import Upload
 
 MAX_PROMPT_CHARS = 32_000
 MAX_SECONDS = 120
-DEFAULT_SECONDS = 4
-DEFAULT_SIZE = "720x1280"
 SIZE_RE = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
 STATUSES = ("queued", "in_progress", "completed", "failed")
-
-
-@dataclass(frozen=True)
-class VideoRequest:
-    model: str
-    prompt: str
-    seconds: int = DEFAULT_SECONDS
-    asked_size: str | None = None  # None: the model's own default
-    input_reference: Upload | None = None
-
-    @property
-    def size(self) -> str:
-        return self.asked_size or DEFAULT_SIZE
-
-    @property
-    def width(self) -> int:
-        return int(self.size.split("x")[0])
-
-    @property
-    def height(self) -> int:
-        return int(self.size.split("x")[1])
-
-
-@dataclass(frozen=True)
-class VideoProgress:
-    """What an upstream says of a job: its status, progress (0 to 100), and once completed the seconds it made
-    (when it says) and where the result is (``stored_key``: already in our bucket, as Bedrock writes it)."""
-
-    status: str
-    progress: int = 0
-    seconds: Fraction | None = None
-    error: str | None = None
-    stored_key: str | None = None
 
 
 def parse_request(fields: dict[str, Any], reference: Upload | None = None) -> VideoRequest:
@@ -70,7 +33,7 @@ def parse_request(fields: dict[str, Any], reference: Upload | None = None) -> Vi
             param="prompt",
             code="invalid_value",
         )
-    raw_seconds = fields.get("seconds", DEFAULT_SECONDS)
+    raw_seconds = fields.get("seconds", DEFAULT_VIDEO_SECONDS)
     try:
         seconds = int(str(raw_seconds).strip().removesuffix("s"))
     except ValueError:

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from empirio.domain.canonical import Event, Request, Response
 from empirio.domain.catalog import CatalogModel
-
-if TYPE_CHECKING:
-    from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
-    from empirio.formats.openai_embeddings import EmbeddingRequest
-    from empirio.formats.openai_images import ImageEditRequest, ImageRequest, Images
-    from empirio.formats.openai_videos import VideoProgress, VideoRequest
+from empirio.domain.media import (
+    EmbeddingRequest,
+    ImageEditRequest,
+    ImageRequest,
+    Images,
+    Speech,
+    SpeechRequest,
+    Transcript,
+    TranscriptionRequest,
+    VideoProgress,
+    VideoRequest,
+)
 
 
 @dataclass(frozen=True)

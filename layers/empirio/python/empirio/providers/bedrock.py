@@ -32,10 +32,8 @@ from empirio.domain.canonical import (
     UsageUpdate,
 )
 from empirio.domain.catalog import CatalogModel
+from empirio.domain.media import EmbeddingRequest, ImageRequest, Images, VideoProgress, VideoRequest
 from empirio.domain.tokens import count_text
-from empirio.formats.openai_embeddings import EmbeddingRequest
-from empirio.formats.openai_images import ImageRequest, Images
-from empirio.formats.openai_videos import VideoProgress, VideoRequest
 from empirio.providers import bedrock_images, bedrock_runtime, bedrock_video
 from empirio.providers.base import Embeddings, Options, UpstreamError, readable
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from empirio.domain.catalog import CatalogModel
-from empirio.formats.openai_images import GeneratedImage, ImageRequest, dimensions
+from empirio.domain.media import GeneratedImage, ImageRequest, dimensions
 from empirio.providers.base import UpstreamError
 
 STABILITY_RATIOS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from empirio.domain.catalog import CatalogModel
-from empirio.formats.openai_videos import VideoProgress, VideoRequest
+from empirio.domain.media import VideoProgress, VideoRequest
 from empirio.providers.base import UpstreamError
 
 LUMA_SECONDS = (5, 9)

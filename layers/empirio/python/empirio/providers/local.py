@@ -35,11 +35,21 @@ from empirio.domain.canonical import (
     UsageUpdate,
 )
 from empirio.domain.catalog import CatalogModel
+from empirio.domain.media import (
+    EmbeddingRequest,
+    GeneratedImage,
+    ImageEditRequest,
+    ImageRequest,
+    Images,
+    Speech,
+    SpeechRequest,
+    Transcript,
+    TranscriptionRequest,
+    VideoProgress,
+    VideoRequest,
+    dimensions,
+)
 from empirio.domain.tokens import count_text, estimate_prompt_tokens
-from empirio.formats.openai_audio import Speech, SpeechRequest, Transcript, TranscriptionRequest
-from empirio.formats.openai_embeddings import EmbeddingRequest
-from empirio.formats.openai_images import GeneratedImage, ImageEditRequest, ImageRequest, Images, dimensions
-from empirio.formats.openai_videos import VideoProgress, VideoRequest
 from empirio.providers import local_video
 from empirio.providers.base import Embeddings, Options, UpstreamError
 

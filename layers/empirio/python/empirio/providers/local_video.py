@@ -10,7 +10,7 @@ import time
 from fractions import Fraction
 
 from empirio.domain import mp4
-from empirio.formats.openai_videos import VideoProgress, VideoRequest
+from empirio.domain.media import VideoProgress, VideoRequest
 
 QUEUED_SECONDS = 0.1
 RENDER_SECONDS_PER_SECOND = 0.02

@@ -30,19 +30,24 @@ from empirio.domain.canonical import (
     ToolCallStart,
     ToolResult,
     UsageUpdate,
+    document_data_url,
+    image_data_url,
 )
 from empirio.domain.catalog import CatalogModel
-from empirio.formats.common import document_data_url, image_data_url
-from empirio.formats.openai_audio import (
+from empirio.domain.media import (
     SPEECH_FORMATS,
+    EmbeddingRequest,
+    GeneratedImage,
+    ImageEditRequest,
+    ImageRequest,
+    Images,
     Speech,
     SpeechRequest,
     Transcript,
     TranscriptionRequest,
+    VideoProgress,
+    VideoRequest,
 )
-from empirio.formats.openai_embeddings import EmbeddingRequest, wire_input
-from empirio.formats.openai_images import GeneratedImage, ImageEditRequest, ImageRequest, Images
-from empirio.formats.openai_videos import VideoProgress, VideoRequest
 from empirio.providers import openai_videos, transport
 from empirio.providers.base import Embeddings, Options, UpstreamCall, UpstreamError, readable
 from empirio.providers.credentials import api_key
@@ -202,6 +207,14 @@ class ChunkParser:
         if chunk.get("usage"):
             out.append(UsageUpdate(parse_usage(chunk["usage"])))
         return out
+
+
+def wire_input(request: EmbeddingRequest) -> str | list[Any]:
+    """The inputs as OpenAI-compatible upstreams take them: one text as a string, else an array of texts and
+    token arrays."""
+    if len(request.inputs) == 1 and isinstance(request.inputs[0], str):
+        return request.inputs[0]
+    return [i if isinstance(i, str) else list(i) for i in request.inputs]
 
 
 def build_embeddings(request: EmbeddingRequest, model: CatalogModel) -> UpstreamCall:

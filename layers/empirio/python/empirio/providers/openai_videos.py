@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from empirio.domain.catalog import CatalogModel
-from empirio.formats.openai_videos import VideoProgress, VideoRequest
+from empirio.domain.media import VideoProgress, VideoRequest
 from empirio.providers.base import UpstreamCall
 from empirio.providers.credentials import api_key
 

@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from empirio.domain import wav
 from empirio.domain.catalog import CatalogModel
-from empirio.formats.openai_audio import SPEECH_FORMATS, Speech, SpeechRequest
+from empirio.domain.media import SPEECH_FORMATS, Speech, SpeechRequest
 from empirio.providers.base import UpstreamError
 from empirio.providers.bedrock_runtime import mapped
 
