@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from empirio.routes import FAMILIES, JOBS
+from empirio.families import FAMILIES, JOBS
 
 REPO = Path(__file__).resolve().parents[1]
 OURS = ("empirio", "functions", "bench", "infra", "empirio_cli")

@@ -8,8 +8,8 @@ import json
 import sys
 from typing import Any
 
-from empirio.config import ConfigError, load_catalog
 from empirio.domain.catalog import catalog_schema
+from empirio.startup import ConfigError, load_catalog
 
 SCHEMA_FILE = "catalog/models.schema.json"
 

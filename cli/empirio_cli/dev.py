@@ -14,12 +14,12 @@ from typing import Any
 import boto3
 from fastapi import FastAPI
 
-from empirio import config, videos
+from empirio import startup, videos
 from empirio.balance_watch import watch_all
 from empirio.context import Context, get_context, reset_context
+from empirio.families import FAMILIES
 from empirio.metering import sweep
 from empirio.rollup import run_rollup
-from empirio.routes import FAMILIES
 from empirio.settings import Settings
 from empirio.web.app import create_app
 from empirio_cli.localaws import create_tables, create_user_pool, start_mock_aws
@@ -133,8 +133,8 @@ def run(host: str, port: int) -> int:
     import uvicorn
 
     try:
-        config.check()
-    except config.ConfigError as error:
+        startup.check()
+    except startup.ConfigError as error:
         print(f"empirio dev: refusing to start: {error}", file=sys.stderr)
         return 2
     stripe = start_fake_stripe(f"http://{host}:{port}/v1/billing/webhook")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from empirio import config
+from empirio import startup
 from empirio.balance_watch import watch_all, watch_stream
 from empirio.context import get_context
 from empirio.observability import install_redaction
 
-config.check()
+startup.check()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from empirio import config
+from empirio import startup
 from empirio.context import get_context
 from empirio.observability import install_redaction
 from empirio.reconcile import reconcile_report
 
-config.check()  # a bad setting or catalog fails the init, with one line naming it
+startup.check()  # a bad setting or catalog fails the init, with one line naming it
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from empirio import config
+from empirio import startup
 from empirio.context import get_context
 from empirio.rollup import run_rollup
 
-config.check()  # a bad setting or catalog fails the init, with one line naming it
+startup.check()  # a bad setting or catalog fails the init, with one line naming it
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from empirio import config, videos
+from empirio import startup, videos
 from empirio.context import get_context
 from empirio.metering import sweep
 
-config.check()  # a bad setting or catalog fails the init, with one line naming it
+startup.check()  # a bad setting or catalog fails the init, with one line naming it
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:

@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from empirio.routes import FAMILIES, JOBS, Family
+from empirio.families import FAMILIES, JOBS, Family
 from infra.constructs.api_function import ApiFunction
 from infra.constructs.bundling import REPO, CopyBundling, PipBundling, bundling
 from infra.constructs.compute import ManagedInstances, compute_mode

@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from empirio.routes import FAMILIES
+from empirio.families import FAMILIES
 from tests.fuzz.test_through_the_app import assert_in_shape
 
 EXAMPLES = 25  # per operation: about 60 operations, so the whole run stays well under a minute

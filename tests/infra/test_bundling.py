@@ -20,7 +20,7 @@ def test_shared_layer_bundle_has_the_package_and_catalog_where_lambda_looks(tmp_
     CopyBundling(
         {"python/empirio": "layers/empirio/python/empirio", "catalog/models.json": "catalog/models.json"}
     ).try_bundle(str(tmp_path))
-    assert (tmp_path / "python/empirio/routes.py").exists()
+    assert (tmp_path / "python/empirio/families.py").exists()
     assert (tmp_path / "catalog/models.json").exists()  # /opt/catalog/models.json on Lambda
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from empirio.routes import FAMILIES
+from empirio.families import FAMILIES
 from tests.conftest import ADMIN_TOKEN, Operator
 from tests.infra.test_stack import _template_routes
 from tests.lambda_events import LambdaContext, proxy_event

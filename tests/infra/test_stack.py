@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from empirio.routes import FAMILIES, Route
+from empirio.families import FAMILIES, Route
 from empirio.store.tables import TABLES
 from empirio.web.app import router_routes
 from tests.infra.conftest import resources
@@ -129,7 +129,7 @@ def test_dependency_layer_requirements_match_the_lock_file() -> None:
 
 
 def test_scheduled_jobs_run_on_eventbridge_without_routes(template: dict[str, Any]) -> None:
-    from empirio.routes import JOBS
+    from empirio.families import JOBS
 
     rules = list(resources(template, "AWS::Events::Rule").values())
     functions = resources(template, "AWS::Lambda::Function")
@@ -142,7 +142,7 @@ def test_scheduled_jobs_run_on_eventbridge_without_routes(template: dict[str, An
 
 
 def test_every_function_has_declared_table_access() -> None:
-    from empirio.routes import JOBS
+    from empirio.families import JOBS
     from infra.stacks.gateway import TABLE_ACCESS
 
     assert set(TABLE_ACCESS) == {f.name for f in FAMILIES} | {j.name for j in JOBS}

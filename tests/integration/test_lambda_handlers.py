@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from empirio.routes import family
+from empirio.families import family
 from tests.lambda_events import LambdaContext, proxy_event
 
 

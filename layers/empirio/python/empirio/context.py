@@ -7,10 +7,10 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from empirio.config import load_catalog
 from empirio.domain.catalog import Catalog
 from empirio.metering import Meter
 from empirio.settings import Settings, get_settings
+from empirio.startup import load_catalog
 from empirio.store.accounts import AccountStore
 from empirio.store.chats import ChatStore
 from empirio.store.dynamo import make_client

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from empirio import config, routes
+from empirio import families, startup
 from empirio.observability import current_request_id, install_redaction
 from empirio.web.bounds import RequestBounds
 from empirio.web.errors import ErrorPage, install_error_handlers
@@ -27,7 +27,7 @@ def create_app(
     """A FastAPI app serving ``routers`` (of ``family``, whose configuration is checked first: a bad catalog or
     a missing setting fails the Lambda's init, not the first customer's request); every response carries
     ``x-request-id``; errors under a prefix of ``error_pages`` are that family's HTML pages."""
-    config.check(routes.family(family).requires if family else ())
+    startup.check(families.family(family).requires if family else ())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

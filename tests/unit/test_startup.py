@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from empirio import config
+from empirio import startup
 from empirio.store.tables import TABLES
 from empirio_cli.catalog import SCHEMA_FILE, schema_text
 
@@ -49,35 +49,35 @@ def test_a_bad_catalog_is_one_line_naming_the_file_model_and_field(
     tmp_path: Path, document: Any, expected: str
 ) -> None:
     path = write(tmp_path, document)
-    with pytest.raises(config.ConfigError) as error:
-        config.check(env={"EMPIRIO_CATALOG": path})
+    with pytest.raises(startup.ConfigError) as error:
+        startup.check(env={"EMPIRIO_CATALOG": path})
     message = str(error.value)
     assert message.startswith(f"{path}: ") and expected in message and "\n" not in message
 
 
 def test_a_missing_catalog_file_names_the_path_and_the_variable(tmp_path: Path) -> None:
-    with pytest.raises(config.ConfigError, match=r"nope\.json: cannot read the catalog .*EMPIRIO_CATALOG"):
-        config.check(env={"EMPIRIO_CATALOG": str(tmp_path / "nope.json")})
+    with pytest.raises(startup.ConfigError, match=r"nope\.json: cannot read the catalog .*EMPIRIO_CATALOG"):
+        startup.check(env={"EMPIRIO_CATALOG": str(tmp_path / "nope.json")})
 
 
 @pytest.mark.parametrize(
     ("variable", "value"), [("EMPIRIO_KEY_CACHE_SECONDS", "soon"), ("EMPIRIO_ADMIN_AUTH", "tokn")]
 )
 def test_a_bad_setting_names_its_variable(variable: str, value: str) -> None:
-    with pytest.raises(config.ConfigError) as error:
-        config.check(env={variable: value})
+    with pytest.raises(startup.ConfigError) as error:
+        startup.check(env={variable: value})
     assert str(error.value).startswith(f"{variable}: ")
 
 
 def test_on_lambda_missing_settings_are_refused_and_named() -> None:
     tables = {spec.env_var: f"t-{spec.logical}" for spec in TABLES}
     env = {"AWS_LAMBDA_FUNCTION_NAME": "console", **tables}
-    with pytest.raises(config.ConfigError, match="EMPIRIO_USER_POOL_ID, EMPIRIO_USER_POOL_CLIENT_ID"):
-        config.check(("user_pool_id", "user_pool_client_id"), env=env)
+    with pytest.raises(startup.ConfigError, match="EMPIRIO_USER_POOL_ID, EMPIRIO_USER_POOL_CLIENT_ID"):
+        startup.check(("user_pool_id", "user_pool_client_id"), env=env)
     del env["EMPIRIO_TABLE_LEDGER"]
-    with pytest.raises(config.ConfigError, match="missing settings: EMPIRIO_TABLE_LEDGER"):
-        config.check(env=env)
-    assert config.check(env={**env, "EMPIRIO_TABLE_LEDGER": "t-ledger"}).table_name("ledger") == "t-ledger"
+    with pytest.raises(startup.ConfigError, match="missing settings: EMPIRIO_TABLE_LEDGER"):
+        startup.check(env=env)
+    assert startup.check(env={**env, "EMPIRIO_TABLE_LEDGER": "t-ledger"}).table_name("ledger") == "t-ledger"
 
 
 def test_the_published_schema_is_generated_from_the_model_and_the_shipped_catalog_uses_it() -> None:
