@@ -1,6 +1,6 @@
 """``/v1/videos``: an asynchronous job. Creation holds the requested seconds at the model's rate (for up to
 six hours, not the usual minutes) and starts the upstream job; every look at the job afterwards (retrieve,
-download, list, and the sweeper) asks the upstream and records its end once, in ``empirio.videos``."""
+download, list, and the sweeper) asks the upstream and records its end once, in ``empirio.services.video_jobs``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from empirio import videos
 from empirio.context import Context
 from empirio.domain.accounts import Principal
 from empirio.domain.keys import Scope
@@ -23,8 +22,9 @@ from empirio.domain.media import VideoRequest
 from empirio.domain.pricing import Usage
 from empirio.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from empirio.formats.openai_videos import render_job, render_list
-from empirio.metering import IdempotentReplay
 from empirio.providers.base import UpstreamError, VideoGenerator
+from empirio.services import video_jobs
+from empirio.services.metering import IdempotentReplay
 from empirio.store.jobs import new_job_id
 from empirio.web.auth import authenticate
 from functions.inference.metered import UnitCall, admit, describe, resolve
@@ -34,20 +34,20 @@ MAX_PAGE = 100
 
 
 def _cost_headers(job: dict[str, Any]) -> dict[str, str]:
-    cost = videos.charge_of(job)
+    cost = video_jobs.charge_of(job)
     return {} if cost is None else {"x-empirio-cost": f"{cost.micros / 1_000_000:.6f}"}
 
 
 def _answer(job: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(
-        render_job(job, videos.charge_of(job)),
+        render_job(job, video_jobs.charge_of(job)),
         status_code=status,
         headers={"x-request-id": job["job_id"], **_cost_headers(job)},
     )
 
 
 async def create(context: Context, call: UnitCall, request: VideoRequest) -> Response:
-    model, generator = resolve(context, request.model, videos.ENDPOINT, VideoGenerator)
+    model, generator = resolve(context, request.model, video_jobs.ENDPOINT, VideoGenerator)
     call = replace(call, request_id=new_job_id("video"))  # the job's id is its usage record's and hold's
     job_id, account_id = call.request_id, call.principal.account_id
     try:
@@ -56,7 +56,7 @@ async def create(context: Context, call: UnitCall, request: VideoRequest) -> Res
             call,
             model,
             Usage(video_seconds=Fraction(request.seconds)),
-            hold_seconds=videos.HOLD_SECONDS,
+            hold_seconds=video_jobs.HOLD_SECONDS,
         )
     except IdempotentReplay as replayed:
         return replay(replayed.response, job_id)
@@ -79,7 +79,7 @@ async def create(context: Context, call: UnitCall, request: VideoRequest) -> Res
         **call.app.as_record(),
     }
     try:
-        output_uri = context.blobs.uri(videos.output_prefix(account_id, job_id))
+        output_uri = context.blobs.uri(video_jobs.output_prefix(account_id, job_id))
         job["reference"] = await generator.start_video(request, model, job_id, output_uri)
     except UpstreamError as error:
         failed = describe(call, model, call.started, error.message, error.status)
@@ -105,7 +105,7 @@ async def _job(context: Context, request: Request, video_id: str) -> dict[str, A
     job = await run_in_threadpool(context.jobs.get, principal.account_id, video_id)
     if job is None or not video_id.startswith("video_"):
         raise NotFoundError(f"No video with id {video_id!r}.", param="video_id", code="video_not_found")
-    return await videos.observe(context, job)
+    return await video_jobs.observe(context, job)
 
 
 async def retrieve(context: Context, request: Request, video_id: str) -> Response:
@@ -149,11 +149,11 @@ async def listing(context: Context, request: Request) -> Response:
         request.query_params.get("after") or None,
         order == "desc",
     )
-    observed = await asyncio.gather(*(videos.observe(context, job) for job in jobs))
+    observed = await asyncio.gather(*(video_jobs.observe(context, job) for job in jobs))
     return JSONResponse(render_list(list(observed), more))
 
 
 async def delete(context: Context, request: Request, video_id: str) -> Response:
     job = await _job(context, request, video_id)
-    await videos.cancel(context, job)
+    await video_jobs.cancel(context, job)
     return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})

@@ -91,7 +91,10 @@ def test_the_printed_demo_person_signs_in_to_the_demo_account(dev_server: dict[s
         )
         assert signed.status_code == 200
         balance = browser.get("/v1/credits").json()["balance"]  # the demo account's, through the session
-        assert f'data-testid="balance">${balance}</p>' in signed.text
+        # the page shows the balance to the cent and carries the API's exact figure in its <data value>
+        assert re.search(
+            f'data-testid="balance"><data class="money" value="{re.escape(balance)}"', signed.text
+        )
         assert any(k["name"] == "demo" for k in browser.get("/v1/keys").json()["data"])
         demo_key = httpx.get(
             f"{origin}/v1/account", headers={"Authorization": f"Bearer {dev_server['API key']}"}

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from empirio.domain.catalog import Catalog
-from empirio.metering import Meter
+from empirio.services.metering import Meter
 from empirio.settings import Settings, get_settings
 from empirio.startup import load_catalog
 from empirio.store.accounts import AccountStore

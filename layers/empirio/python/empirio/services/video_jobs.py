@@ -20,9 +20,9 @@ from empirio.domain.catalog import CatalogModel, Pricing
 from empirio.domain.media import VideoProgress
 from empirio.domain.pricing import Cost, Usage, price_parts
 from empirio.domain.usage import unit_record
-from empirio.metering import MeterRequest
 from empirio.providers.base import UpstreamError, VideoGenerator
 from empirio.providers.registry import capability
+from empirio.services.metering import MeterRequest
 from empirio.store.jobs import OPEN
 from empirio.store.ledger import hold_from_entry
 
