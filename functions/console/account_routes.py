@@ -15,59 +15,23 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from empirio.context import get_context
-from empirio.domain.key_policy import PERIODS, KeyPolicy
+from empirio.domain.key_policy import KeyPolicy
 from empirio.domain.keys import parse_scopes
-from empirio.domain.limits import state
-from empirio.domain.money import format_usd
 from empirio.domain.sessions import Session
 from empirio.domain.usage import zone
 from empirio.errors import ApiError, InvalidRequestError
-from empirio.web.auth import principal_cache, session_of
+from empirio.web.auth import principal_cache
 from empirio.web.views import KeyCreate, KeyRotate, key_view
-from functions.console import pages, reveal
-from functions.console.render import local_time, page, redirect
+from functions.console import figures, pages, reveal
+from functions.console.gate import Console, ConsoleRequest, ConsoleWrite, view, wants_json
+from functions.console.render import local_time, redirect
 from functions.console.router import router
-from functions.console.session import check_form, field, sign_in_redirect
+from functions.console.session import field
 
 
-def _keys_page(request: Request, status: int = 200, **values: Any) -> Response:
-    session = request.state.session
-    context = get_context()
-    account = context.accounts.require(session.account_id)
-    now = int(context.clock())
-    activity = pages.key_activity(context, account, now)
-    tz = pages.account_zone(account)
-    keys = []
-    for key in context.keys.list(session.account_id, now=now):
-        seen = activity.get(key.key_id, {})
-        month = seen.get("month")
-        keys.append(
-            {
-                **key_view(key, spend=context.keys.spend(key, now, tz)),
-                "created": local_time(key.created_at, tz, seconds=False),
-                "last_used": local_time(seen.get("last_at"), tz, seconds=False)
-                if seen.get("last_at")
-                else "Never",
-                "month_cost": format_usd(month.cost if month else 0),
-                "expires": local_time(key.policy.expires_at, tz, seconds=False)
-                if key.policy.expires_at
-                else "Never",
-            }
-        )
-    chat_models = [m.id for m in context.catalog.filter(endpoint="/v1/chat/completions")]
-    return page(
-        request,
-        "keys.html",
-        status=status,
-        title="API keys",
-        nav="keys",
-        keys=keys,
-        limit=account.limits.max_keys,
-        in_use=account.key_count,  # a rotated key's previous secret is listed but takes no slot
-        models=chat_models,
-        periods=PERIODS,
-        **values,
-    )
+def _keys_page(console: ConsoleRequest, status: int = 200, **values: Any) -> Response:
+    data = pages.keys(console.context, console.refresh(), int(console.context.clock()))
+    return view(console.request, "keys.html", data, status=status, title="API keys", nav="keys", **values)
 
 
 def _form_key(form: Any, account_zone: ZoneInfo, now: int) -> tuple[str, list[str], KeyPolicy]:
@@ -99,12 +63,12 @@ def _form_key(form: Any, account_zone: ZoneInfo, now: int) -> tuple[str, list[st
 
 
 @router.get("/console/keys")
-def keys(request: Request) -> Response:
-    session = session_of(request)
-    if session is None:
-        return sign_in_redirect(request)
-    shown = reveal.take(request, session) or {}
-    response = _keys_page(request, **{k: shown[k] for k in ("created", "rotated", "notice") if k in shown})
+def keys(console: Console) -> Response:
+    request = console.request
+    if wants_json(request):  # the twin lists the keys; a secret shown once stays for the page
+        return _keys_page(console)
+    shown = reveal.take(request, console.session) or {}
+    response = _keys_page(console, **{k: shown[k] for k in ("created", "rotated", "notice") if k in shown})
     reveal.forget(request, response)
     return response
 
@@ -117,112 +81,73 @@ def _show_once(request: Request, session: Session, shown: dict[str, Any]) -> Res
 
 
 @router.post("/console/keys")
-async def create_key(request: Request) -> Response:
-    session = session_of(request)
-    if session is None:
-        return sign_in_redirect(request)
-    form = await request.form()
-    check_form(request, form, session)
-    context = get_context()
+def create_key(console: ConsoleWrite) -> Response:
+    context, form = console.context, console.form
     try:
-        tz = pages.account_zone(context.accounts.require(session.account_id))
+        tz = figures.account_zone(console.account)
         name, scopes, policy = _form_key(form, tz, int(context.clock()))
-        key, plaintext = context.keys.create(session.account_id, name, parse_scopes(scopes), policy)
+        key, plaintext = context.keys.create(console.account_id, name, parse_scopes(scopes), policy)
     except ApiError as error:
-        return _keys_page(request, status=error.status, error=error.message)
-    return _show_once(request, session, {"created": {**key_view(key), "key": plaintext}})
+        return _keys_page(console, status=error.status, error=error.message)
+    return _show_once(console.request, console.session, {"created": {**key_view(key), "key": plaintext}})
 
 
 @router.post("/console/keys/{key_id}/rotate")
-async def rotate_key(request: Request, key_id: str) -> Response:
-    session = session_of(request)
-    if session is None:
-        return sign_in_redirect(request)
-    form = await request.form()
-    check_form(request, form, session)
-    context = get_context()
+def rotate_key(console: ConsoleWrite, key_id: str) -> Response:
+    context = console.context
     try:
-        grace = KeyRotate(grace_seconds=int(field(form, "grace_seconds", 10) or 86400)).grace_seconds
-        key, plaintext, stops = context.keys.rotate(session.account_id, key_id, grace, int(context.clock()))
+        grace = KeyRotate(grace_seconds=int(field(console.form, "grace_seconds", 10) or 86400)).grace_seconds
+        key, plaintext, stops = context.keys.rotate(console.account_id, key_id, grace, int(context.clock()))
     except (ApiError, ValueError) as error:
         message = (
             error.message if isinstance(error, ApiError) else "Choose how long the old secret keeps working."
         )
-        return _keys_page(request, status=getattr(error, "status", 400), error=message)
+        return _keys_page(console, status=getattr(error, "status", 400), error=message)
     principal_cache.evict_key(key.key_id)
-    tz = pages.account_zone(context.accounts.require(session.account_id))
+    tz = figures.account_zone(console.refresh())
     return _show_once(
-        request,
-        session,
+        console.request,
+        console.session,
         {"created": {**key_view(key), "key": plaintext}, "rotated": local_time(stops, tz, seconds=False)},
     )
 
 
 @router.post("/console/keys/{key_id}/revoke")
-async def revoke_key(request: Request, key_id: str) -> Response:
-    session = session_of(request)
-    if session is None:
-        return sign_in_redirect(request)
-    check_form(request, await request.form(), session)
+def revoke_key(console: ConsoleWrite, key_id: str) -> Response:
     try:
-        key = get_context().keys.revoke(session.account_id, key_id)
+        key = console.context.keys.revoke(console.account_id, key_id)
     except ApiError as error:
-        return _keys_page(request, status=error.status, error=error.message)
+        return _keys_page(console, status=error.status, error=error.message)
     principal_cache.evict_key(key.key_id)
     notice = f"Key “{key.name or key.display}” revoked. Requests with it are refused."
-    return _show_once(request, session, {"notice": notice})
+    return _show_once(console.request, console.session, {"notice": notice})
 
 
-def _settings_page(request: Request, status: int = 200, **values: Any) -> Response:
-    session = request.state.session
-    account = get_context().accounts.require(session.account_id)
-    now_us = int(time.time() * 1_000_000)
-    limits = account.limits
-    rows = [
-        (
-            "Requests per minute",
-            limits.rpm,
-            f"{state(limits.rpm, now_us, account.rpm_tat).remaining:,} available now",
-        ),
-        (
-            "Tokens per minute",
-            limits.tpm,
-            f"{state(limits.tpm, now_us, account.tpm_tat).remaining:,} available now",
-        ),
-        ("API keys", limits.max_keys, f"{account.key_count} in use"),
-        ("Saved playground chats", limits.max_chats, f"{account.chat_count} in use"),
-    ]
-    return page(
-        request,
+def _settings_page(console: ConsoleRequest, status: int = 200, **values: Any) -> Response:
+    data = pages.settings(console.refresh(), int(time.time() * 1_000_000))
+    return view(
+        console.request,
         "settings.html",
+        data,
         status=status,
         title="Settings",
         nav="settings",
-        account=account,
-        limits=rows,
-        zones=pages.common_zones(),
+        zones=figures.common_zones(),
         **values,
     )
 
 
 @router.get("/console/settings")
-def settings(request: Request) -> Response:
-    if session_of(request) is None:
-        return sign_in_redirect(request)
-    return _settings_page(request)
+def settings(console: Console) -> Response:
+    return _settings_page(console)
 
 
 @router.post("/console/settings")
-async def save_settings(request: Request) -> Response:
-    session = session_of(request)
-    if session is None:
-        return sign_in_redirect(request)
-    form = await request.form()
-    check_form(request, form, session)
-    name = field(form, "timezone", 64)
+def save_settings(console: ConsoleWrite) -> Response:
+    name = field(console.form, "timezone", 64)
     try:
         zone(name)
     except ValueError as error:
-        return _settings_page(request, status=400, error=f"{str(error).capitalize()}.")
-    get_context().accounts.set_timezone(session.account_id, name)
-    return _settings_page(request, notice=f"Time zone set to {name}. Days now start at midnight there.")
+        return _settings_page(console, status=400, error=f"{str(error).capitalize()}.")
+    console.context.accounts.set_timezone(console.account_id, name)
+    return _settings_page(console, notice=f"Time zone set to {name}. Days now start at midnight there.")

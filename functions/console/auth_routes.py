@@ -11,15 +11,10 @@ from fastapi.responses import Response
 from empirio.context import get_context
 from empirio.errors import ApiError
 from empirio.web.auth import session_of
+from functions.console.gate import OriginForm
 from functions.console.render import page, redirect, safe_next
 from functions.console.router import router
-from functions.console.session import (
-    check_form,
-    check_origin,
-    end_session,
-    field,
-    start_session,
-)
+from functions.console.session import check_form, end_session, field, start_session
 
 _EMAIL_MAX = 254
 
@@ -35,9 +30,7 @@ def signup_form(request: Request) -> Response:
 
 
 @router.post("/console/signup")
-async def signup(request: Request) -> Response:
-    check_origin(request)
-    form = await request.form()
+def signup(request: Request, form: OriginForm) -> Response:
     email, password = field(form, "email", _EMAIL_MAX).lower(), field(form, "password", 256, strip=False)
     if "@" not in email or not password:
         return page(
@@ -70,9 +63,7 @@ def verify_form(request: Request, email: str = "") -> Response:
 
 
 @router.post("/console/verify")
-async def verify(request: Request) -> Response:
-    check_origin(request)
-    form = await request.form()
+def verify(request: Request, form: OriginForm) -> Response:
     email, code = field(form, "email", _EMAIL_MAX).lower(), field(form, "code", 32)
     try:
         get_context().identity.confirm(email, code)
@@ -82,9 +73,7 @@ async def verify(request: Request) -> Response:
 
 
 @router.post("/console/verify/resend")
-async def resend(request: Request) -> Response:
-    check_origin(request)
-    form = await request.form()
+def resend(request: Request, form: OriginForm) -> Response:
     email = field(form, "email", _EMAIL_MAX).lower()
     try:
         get_context().identity.resend(email)
@@ -123,9 +112,7 @@ def signin_form(
 
 
 @router.post("/console/signin")
-async def signin(request: Request) -> Response:
-    check_origin(request)
-    form = await request.form()
+def signin(request: Request, form: OriginForm) -> Response:
     email, password = field(form, "email", _EMAIL_MAX).lower(), field(form, "password", 256, strip=False)
     target = safe_next(field(form, "next"))
     context = get_context()
@@ -163,9 +150,7 @@ def reset_form(request: Request) -> Response:
 
 
 @router.post("/console/reset")
-async def reset(request: Request) -> Response:
-    check_origin(request)
-    form = await request.form()
+def reset(request: Request, form: OriginForm) -> Response:
     email = field(form, "email", _EMAIL_MAX).lower()
     try:
         get_context().identity.forgot_password(email)
@@ -186,9 +171,7 @@ def reset_confirm_form(request: Request, email: str = "") -> Response:
 
 
 @router.post("/console/reset/confirm")
-async def reset_confirm(request: Request) -> Response:
-    check_origin(request)
-    form = await request.form()
+def reset_confirm(request: Request, form: OriginForm) -> Response:
     email, code = field(form, "email", _EMAIL_MAX).lower(), field(form, "code", 32)
     password = field(form, "password", 256, strip=False)
     context = get_context()

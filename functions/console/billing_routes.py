@@ -11,77 +11,26 @@ import time
 from fastapi import Request
 from fastapi.responses import Response
 
-from empirio import alert_address, billing
 from empirio.context import get_context
 from empirio.domain import alert_email
-from empirio.domain.billing import usd
-from empirio.domain.money import format_usd
-from empirio.reports import billing as billing_report
-from empirio.web.auth import session_of
+from empirio.services import alert_address
 from functions.console import pages
-from functions.console.render import local_time, page
+from functions.console.gate import Console, OriginForm, view
+from functions.console.render import page
 from functions.console.router import router
-from functions.console.session import check_origin, field, sign_in_redirect
-
-DAY = 86400
-PRESETS = (1000, 2500, 10000)
+from functions.console.session import field
 
 
 @router.get("/console/billing")
-def billing_page(request: Request, purchase: str = "", cancelled: str = "", card: str = "") -> Response:
-    session = session_of(request)
-    if session is None:
-        return sign_in_redirect(request)
-    context = get_context()
-    account = context.accounts.require(session.account_id)
-    tz = pages.account_zone(account)
-    now = int(time.time())
-    terms = context.terms
-    purchases = [
-        {**billing.purchase_view(p), "date": local_time(p.created_at, tz, seconds=False)}
-        for p in context.purchases.list(session.account_id, 50)
-    ]
-    returning = next((p for p in purchases if p["id"] == purchase), None) if purchase else None
-    ledger = billing_report.ledger_rows(context, session.account_id, now - 30 * DAY, now + 1, tz)
-    profile = context.profiles.get(session.account_id)
-    default = 2500
-    return page(
-        request,
+def billing_page(console: Console, purchase: str = "", cancelled: str = "", card: str = "") -> Response:
+    data = pages.billing_page(console.context, console.account, console.session, purchase, int(time.time()))
+    return view(
+        console.request,
         "billing.html",
+        {**data, "cancelled": bool(cancelled), "card_saved": card == "saved"},
         title="Billing",
         nav="billing",
         live=True,
-        balance=format_usd(account.available),
-        held=format_usd(account.held),
-        negative=account.available < 0,
-        terms={
-            "min": usd(terms.min_cents),
-            "max": usd(terms.max_cents),
-            "fee_bps": terms.fee_bps,
-            "fee_fixed_cents": terms.fee_fixed_cents,
-            "fee": terms.describe(),
-        },
-        default={
-            "amount": usd(default),
-            "fee": usd(terms.fee(default)),
-            "total": usd(default + terms.fee(default)),
-        },
-        presets=[usd(c) for c in PRESETS],
-        purchases=purchases,
-        returning=returning,
-        cancelled=bool(cancelled),
-        card_saved=card == "saved",
-        ledger=list(reversed(ledger)),
-        settings={
-            "threshold": format_usd(profile.low_balance_threshold) if profile.low_balance_threshold else "",
-            "email": profile.alert_email or session.email,
-            "email_status": alert_email.status(profile.alert_email, profile.alert_email_confirmed),
-            "auto": profile.auto,
-            "auto_threshold": format_usd(profile.auto.threshold) if profile.auto.threshold else "",
-            "auto_amount": usd(profile.auto.amount_cents) if profile.auto.amount_cents else "",
-            "auto_cap": usd(profile.auto.monthly_cap_cents) if profile.auto.monthly_cap_cents else "",
-        },
-        timezone=tz.key,
     )
 
 
@@ -97,9 +46,8 @@ def alert_email_form(request: Request, token: str = "") -> Response:
 
 
 @router.post("/console/alert-email/confirm")
-async def alert_email_confirm(request: Request) -> Response:
-    check_origin(request)
-    token = field(await request.form(), "token", 256)
+def alert_email_confirm(request: Request, form: OriginForm) -> Response:
+    token = field(form, "token", 256)
     if alert_address.confirm(get_context(), token) is None:
         return page(request, "alert_email_confirm.html", status=400, title=_CONFIRM_TITLE, error=_BAD_LINK)
     return page(

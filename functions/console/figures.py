@@ -1,4 +1,5 @@
-"""What each console page shows, gathered from the same services and stores as the public JSON API."""
+"""The figures console pages are built from (local days, spend totals, chart series, latency, key activity), read
+from the same usage service as GET /v1/usage; each page's view model is in pages.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from empirio.context import Context
 from empirio.domain.accounts import Account
-from empirio.domain.usage import HOUR, Totals, hour_of, iso_hour, zone
+from empirio.domain.usage import Totals, zone
 from empirio.reports import usage as usage_service
 
 DAY = 86400
@@ -43,7 +44,7 @@ class Figures:
         return {"cost": self.cost, "requests": self.requests, "tokens": self.tokens}
 
 
-def _series(
+def series(
     groups: dict[tuple[str, ...], Totals], slots: list[str], label_of: dict[str, str], field: str
 ) -> list[dict[str, Any]]:
     """One chart series per split value: ``field`` per slot (USD as numbers for drawing only)."""
@@ -59,86 +60,6 @@ def _series(
         {"label": label_of.get(name, name) or "(none)", "values": values}
         for name, values in sorted(series.items(), key=lambda item: -sum(item[1]))
     ]
-
-
-def first_steps(account: Account, requests: int) -> dict[str, Any] | None:
-    """The first-run checklist, in the order that works (a call at $0 is refused with 402): add credits, create
-    a key, make a call. Each step is done or not; the current one is the first not done. None once all are."""
-    steps = [
-        {
-            "title": "Add credits",
-            "text": "Requests are paid from a prepaid balance; at $0 every call is refused (402).",
-            "path": "/console/billing",
-            "action": "Add credits",
-            "done": account.available > 0,
-        },
-        {
-            "title": "Create an API key",
-            "text": "Your code sends it as a Bearer token; it is shown once.",
-            "path": "/console/keys",
-            "action": "Create a key",
-            "done": account.key_count > 0,
-        },
-        {
-            "title": "Make your first call",
-            "text": "Try a model in the Playground, or copy an example from a model's page.",
-            "path": "/console/playground",
-            "action": "Try a model",
-            "done": requests > 0,
-        },
-    ]
-    current = next((i for i, step in enumerate(steps) if not step["done"]), None)
-    if current is None:
-        return None
-    heading = "Get started" if requests == 0 else "Add credits to keep calling"
-    return {"heading": heading, "steps": steps, "current": current}
-
-
-def dashboard(context: Context, account: Account, split: str, now: int) -> dict[str, Any]:
-    """Balance; spend, requests and tokens today / 7 / 30 days (local days); charts per day and per hour split
-    by model or key; latency percentiles per model over the last 24 hours."""
-    tz = account_zone(account)
-    dim = "key" if split == "key" else "model"
-    names = {**context.keys.names(account.account_id), "": "Playground"} if dim == "key" else {}
-    start30 = local_midnight(now, tz, 29)
-    rolled = context.usage.watermark()  # one read for the three queries below
-    by_day = usage_service.grouped(
-        context.usage, account.account_id, start30, now + 1, ("day", dim), tz, watermark=rolled
-    )
-    days = [
-        datetime.fromtimestamp(local_midnight(now, tz, back), tz).strftime("%Y-%m-%d")
-        for back in range(29, -1, -1)
-    ]
-    today, week, month = Figures(), Figures(), Figures()
-    for (day, _), totals in by_day.items():
-        month.add(totals)
-        if day >= days[-7]:
-            week.add(totals)
-        if day == days[-1]:
-            today.add(totals)
-    hour_start = hour_of(now) - 47 * HOUR
-    by_hour = usage_service.grouped(
-        context.usage, account.account_id, hour_start, now + 1, ("hour", dim), tz, watermark=rolled
-    )
-    hours = [iso_hour(h, tz) for h in range(hour_start, hour_of(now) + 1, HOUR)]
-    return {
-        "balance": account.available,  # micro-USD: the template's balance filter writes them
-        "held": account.held,
-        "timezone": tz.key,
-        "split": dim,
-        "today": today.view(),
-        "week": week.view(),
-        "month": month.view(),
-        "daily": {"x": days, "series": _series(by_day, days, names, "cost"), "unit": "USD", "axis": "Day"},
-        "hourly": {
-            "x": hours,
-            "series": _series(by_hour, hours, names, "requests"),
-            "unit": "requests",
-            "axis": "Hour",
-        },
-        "latency": latency_by_model(context, account.account_id, now, rolled),
-        "onboarding": first_steps(account, month.requests),
-    }
 
 
 USED_DAYS = 30
