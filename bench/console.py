@@ -38,7 +38,7 @@ def _timed(call: Any, runs: int = 6) -> dict[str, float]:
 
 def measure(records: int = RECORDS) -> dict[str, Any]:
     os.environ.setdefault("EMPIRIO_ADMIN_TOKEN", "bench-admin")
-    from empirio.rollup import run_rollup
+    from empirio.services.rollup import run_rollup
     from empirio_cli.dev import compose_app, prepare
     from empirio_cli.seed import usage_records, write_records
     from tests.conftest import sign_up

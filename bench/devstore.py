@@ -35,7 +35,7 @@ def _request_ms(context: Any, account_id: str, key_id: str, count: int) -> float
     """Median ms of admit + settle through the Meter (the inference path's two DynamoDB calls)."""
     from empirio.domain.accounts import Principal
     from empirio.domain.pricing import Usage
-    from empirio.metering import MeterRequest
+    from empirio.services.metering import MeterRequest
 
     model = context.catalog.get("local/echo")
     principal = Principal(account_id=account_id, key_id=key_id)

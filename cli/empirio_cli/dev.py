@@ -14,12 +14,13 @@ from typing import Any
 import boto3
 from fastapi import FastAPI
 
-from empirio import startup, videos
-from empirio.balance_watch import watch_all
+from empirio import startup
 from empirio.context import Context, get_context, reset_context
 from empirio.families import FAMILIES
-from empirio.metering import sweep
-from empirio.rollup import run_rollup
+from empirio.services import video_jobs
+from empirio.services.balance_watch import watch_all
+from empirio.services.metering import sweep
+from empirio.services.rollup import run_rollup
 from empirio.settings import Settings
 from empirio.web.app import create_app
 from empirio_cli.localaws import create_tables, create_user_pool, start_mock_aws
@@ -84,7 +85,7 @@ def start_jobs(context: Context, every_seconds: float = 60.0, watch_seconds: flo
         while not stop.wait(watch_seconds):
             try:
                 watch_all(context)
-                asyncio.run(videos.poll_open(context))  # the sweeper's first step, more often locally
+                asyncio.run(video_jobs.poll_open(context))  # the sweeper's first step, more often locally
             except Exception:
                 logger.exception("balance watch or video poll failed")
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from empirio.context import get_context
-from empirio.metering import sweep
-from empirio.reconcile import reconcile
-from empirio.rollup import run_rollup
+from empirio.services.metering import sweep
+from empirio.services.reconciliation import reconcile
+from empirio.services.rollup import run_rollup
 from empirio.web.auth import principal_cache, require_admin
 from empirio.web.idempotency import idempotency_key_header
 from empirio.web.views import KeyCreate, account_view, key_view, limits_view

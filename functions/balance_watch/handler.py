@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from empirio import startup
-from empirio.balance_watch import watch_all, watch_stream
 from empirio.context import get_context
 from empirio.observability import install_redaction
+from empirio.services.balance_watch import watch_all, watch_stream
 
 startup.check()
 

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from empirio import alert_address, billing
 from empirio.context import get_context
 from empirio.domain import alert_email
 from empirio.domain.accounts import Principal
@@ -21,8 +20,9 @@ from empirio.domain.keys import Scope
 from empirio.domain.money import InvalidAmountError, format_usd, parse_usd
 from empirio.domain.usage import zone
 from empirio.errors import InvalidRequestError
-from empirio.reports import billing as billing_report
+from empirio.reports import billing_ledger
 from empirio.reports.usage import parse_time
+from empirio.services import alert_address, purchasing
 from empirio.web.auth import require_scope, session_of
 from empirio.web.urls import public_root
 
@@ -40,33 +40,35 @@ class CheckoutBody(BaseModel):
 
 @router.post("/v1/billing/checkout")
 def create_checkout(body: CheckoutBody, request: Request, principal: Principal = manage) -> dict[str, Any]:
-    return billing.checkout(get_context(), principal.account_id, body.amount, public_root(request))
+    return purchasing.checkout(get_context(), principal.account_id, body.amount, public_root(request))
 
 
 @router.get("/v1/billing/quote")
 def get_quote(amount: str, principal: Principal = manage) -> dict[str, Any]:
     """What a purchase of ``amount`` costs with the fee, before paying."""
     context = get_context()
-    cents, fee = billing.quote(context, amount)
+    cents, fee = purchasing.quote(context, amount)
     return {"object": "billing.quote", "amount": usd(cents), "fee": usd(fee), "total": usd(cents + fee)}
 
 
 @router.get("/v1/billing/purchases")
 def list_purchases(principal: Principal = manage, limit: int = 100) -> dict[str, Any]:
     purchases = get_context().purchases.list(principal.account_id, max(1, min(limit, 100)))
-    return {"object": "list", "data": [billing.purchase_view(p) for p in purchases]}
+    return {"object": "list", "data": [purchasing.purchase_view(p) for p in purchases]}
 
 
 @router.get("/v1/billing/purchases/{purchase_id}")
 def get_purchase(purchase_id: str, principal: Principal = manage) -> dict[str, Any]:
-    return billing.purchase_view(get_context().purchases.require(principal.account_id, purchase_id))
+    return purchasing.purchase_view(get_context().purchases.require(principal.account_id, purchase_id))
 
 
 @router.post("/v1/billing/purchases/{purchase_id}/fulfil")
 def fulfil_purchase(purchase_id: str, principal: Principal = manage) -> dict[str, Any]:
     """The success page's call after Checkout: credit the purchase now if Stripe says it is paid (the webhook
     does the same; whichever comes first credits, the other finds it done)."""
-    return billing.purchase_view(billing.fulfil_checkout(get_context(), principal.account_id, purchase_id))
+    return purchasing.purchase_view(
+        purchasing.fulfil_checkout(get_context(), principal.account_id, purchase_id)
+    )
 
 
 def _range(account_tz: str, start: str | None, end: str | None) -> tuple[int, int, Any]:
@@ -82,7 +84,7 @@ def get_ledger(
     context = get_context()
     account = context.accounts.require(principal.account_id)
     start_s, end_s, tz = _range(account.timezone, start, end)
-    rows = billing_report.ledger_rows(context, principal.account_id, start_s, end_s, tz)
+    rows = billing_ledger.ledger_rows(context, principal.account_id, start_s, end_s, tz)
     return {"object": "list", "data": [{k: v for k, v in r.items() if k != "at"} for r in rows]}
 
 
@@ -93,9 +95,9 @@ def export_ledger(
     context = get_context()
     account = context.accounts.require(principal.account_id)
     start_s, end_s, tz = _range(account.timezone, start, end)
-    rows = billing_report.ledger_rows(context, principal.account_id, start_s, end_s, tz)
+    rows = billing_ledger.ledger_rows(context, principal.account_id, start_s, end_s, tz)
     return Response(
-        billing_report.ledger_csv(rows),
+        billing_ledger.ledger_csv(rows),
         media_type="text/csv",
         headers={"content-disposition": 'attachment; filename="empirio-ledger.csv"'},
     )
@@ -173,7 +175,7 @@ def patch_settings(body: SettingsBody, request: Request, principal: Principal = 
     requested = body.alert_email or (None if profile.alert_email else verified)
     if body.auto_topup is not None:
         a = body.auto_topup
-        amount = billing.quote(context, a.amount)[0] if a.enabled or a.amount != "0" else 0
+        amount = purchasing.quote(context, a.amount)[0] if a.enabled or a.amount != "0" else 0
         cap = _micros(a.monthly_cap, "auto_topup.monthly_cap") // 10_000
         if cap and cap < amount:
             raise InvalidRequestError(
@@ -209,7 +211,7 @@ def setup_auto_top_up(request: Request, principal: Principal = manage) -> dict[s
     session = session_of(request) if principal.via_session else None
     # Stripe may email its customer: only an address known to be wanted there.
     email = context.profiles.get(principal.account_id).alert_address or (session.email if session else None)
-    return billing.setup_card(context, principal.account_id, email, public_root(request))
+    return purchasing.setup_card(context, principal.account_id, email, public_root(request))
 
 
 # -- the webhook -------------------------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ async def webhook(request: Request) -> dict[str, Any]:
     payload = await request.body()
     context = get_context()
     event = context.payments.event(payload, request.headers.get("stripe-signature"))
-    outcome = await run_in_threadpool(billing.handle_event, context, event)
+    outcome = await run_in_threadpool(purchasing.handle_event, context, event)
     logger.info(
         "stripe event", extra={"event_id": event.get("id"), "type": event.get("type"), "outcome": outcome}
     )

@@ -36,7 +36,7 @@ from empirio.errors import (
     UpstreamFailedError,
     UpstreamTimeoutError,
 )
-from empirio.metering import Admission, IdempotentReplay, MeterRequest
+from empirio.services.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers import credentials
 from empirio.providers.base import Options, UpstreamError
 from empirio.providers.registry import provider_for

@@ -7,7 +7,7 @@ from typing import Any
 from empirio import startup
 from empirio.context import get_context
 from empirio.observability import install_redaction
-from empirio.reconcile import reconcile_report
+from empirio.services.reconciliation import reconcile_report
 
 startup.check()  # a bad setting or catalog fails the init, with one line naming it
 

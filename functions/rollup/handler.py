@@ -6,7 +6,7 @@ from typing import Any
 
 from empirio import startup
 from empirio.context import get_context
-from empirio.rollup import run_rollup
+from empirio.services.rollup import run_rollup
 
 startup.check()  # a bad setting or catalog fails the init, with one line naming it
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from empirio import startup, videos
+from empirio import startup
 from empirio.context import get_context
-from empirio.metering import sweep
+from empirio.services import video_jobs
+from empirio.services.metering import sweep
 
 startup.check()  # a bad setting or catalog fails the init, with one line naming it
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     ctx = get_context()
-    ended = asyncio.run(videos.poll_open(ctx))
+    ended = asyncio.run(video_jobs.poll_open(ctx))
     report = sweep(ctx.ledger)
     return {"videos_ended": ended, "expired": report.expired, "lost_races": report.lost_races}

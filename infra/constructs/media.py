@@ -9,7 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from empirio.videos import RESULT_SECONDS
+from empirio.services.video_jobs import RESULT_SECONDS
 
 
 class Videos(Construct):

@@ -7,9 +7,9 @@ import re
 import time
 from typing import Any
 
-from empirio import alert_address
-from empirio.balance_watch import watch_account
 from empirio.domain.alert_email import CONFIRM_SECONDS
+from empirio.services import alert_address
+from empirio.services.balance_watch import watch_account
 from tests.conftest import outbox_lines, sign_up
 from tests.contract.test_balance_watch import Outbox, settings, spend
 from tests.contract.test_balance_watch import outbox as outbox

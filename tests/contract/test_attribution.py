@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from empirio.domain.money import parse_usd
 from empirio.domain.usage import HOUR
-from empirio.rollup import run_rollup
+from empirio.services.rollup import run_rollup
 from tests.contract.conftest import Gateway, wire_cost
 
 SENT = [  # (HTTP-Referer, X-Title) of each request

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from empirio.balance_watch import watch_account
+from empirio.services.balance_watch import watch_account
 from functions.balance_watch.handler import handler as watch_handler
 from tests.contract.test_billing import CENT, Shop
 from tests.contract.test_billing import shop as shop

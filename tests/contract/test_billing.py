@@ -12,7 +12,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from empirio.reconcile import reconcile
+from empirio.services.reconciliation import reconcile
 from tests.contract.conftest import Gateway
 
 CENT = 10_000  # micro-USD

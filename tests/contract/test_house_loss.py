@@ -3,7 +3,7 @@ the usage record keeps the price and the difference, and reconciliation reports 
 
 from __future__ import annotations
 
-from empirio.reconcile import reconcile_report
+from empirio.services.reconciliation import reconcile_report
 from tests.contract.conftest import Gateway
 
 

@@ -256,7 +256,7 @@ def test_a_rotation_during_traffic_keeps_the_spend_counted_once(gateway: Gateway
 
 def test_a_hold_the_sweeper_expires_gives_its_amount_back_to_the_keys_period(gateway: Gateway) -> None:
     from empirio.domain.keys import hash_key
-    from empirio.metering import MeterRequest, sweep
+    from empirio.services.metering import MeterRequest, sweep
 
     key = create_key(gateway, spend_limit="1.00", spend_limit_period="week")
     principal = gateway.context.keys.principal(hash_key(key["key"]))

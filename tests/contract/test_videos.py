@@ -13,8 +13,8 @@ from typing import Any
 import openai
 import pytest
 
-from empirio import videos
 from empirio.domain import mp4
+from empirio.services import video_jobs
 from tests.contract.conftest import Gateway
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK marks videos.* deprecated
@@ -82,7 +82,7 @@ def test_an_openai_upstream_job_is_downloaded_into_our_bucket_and_charged_measur
         == before - 8 * 100_000
         == before - round(float(raw.headers["x-empirio-cost"]) * 1e6)
     )
-    stored = gateway.context.blobs.get(videos.result_key(gateway.account_id, video.id))
+    stored = gateway.context.blobs.get(video_jobs.result_key(gateway.account_id, video.id))
     assert stored == data
 
 
@@ -188,11 +188,11 @@ def test_the_sweeper_settles_a_job_no_one_asks_about_again(gateway: Gateway) -> 
     before = gateway.balance()
     video = client.videos.create(model="local/video", prompt="unwatched", seconds="2")
     time.sleep(0.2)
-    assert asyncio.run(videos.poll_open(gateway.context)) == 1
+    assert asyncio.run(video_jobs.poll_open(gateway.context)) == 1
     job = gateway.context.jobs.get(gateway.account_id, video.id)
     assert job is not None and job["status"] == "completed"
     assert gateway.balance() == before - 100_000 and _held(gateway) == 0
-    assert asyncio.run(videos.poll_open(gateway.context)) == 0
+    assert asyncio.run(video_jobs.poll_open(gateway.context)) == 0
 
 
 def test_deleting_an_unfinished_job_cancels_it_without_charge(gateway: Gateway) -> None:

@@ -15,7 +15,7 @@ from empirio.context import Context, reset_context
 from empirio.domain.accounts import Limits, Principal
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.keys import Scope
-from empirio.metering import Admission, Meter, MeterRequest
+from empirio.services.metering import Admission, Meter, MeterRequest
 from empirio.settings import Settings
 from empirio_cli.localaws import create_tables, start_mock_aws
 
@@ -89,7 +89,7 @@ class Books:
             if u["account_id"]["S"] == self.account_id
         }
         assert usage_costs == {r["request_id"]: r["charge"] for r in resolutions if r["status"] == "settled"}
-        from empirio.reconcile import reconcile
+        from empirio.services.reconciliation import reconcile
 
         assert reconcile(self.context) == []  # and the reconciliation job agrees
 

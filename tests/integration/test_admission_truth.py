@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, invariant, rule
 
-from empirio import billing
 from empirio.domain.accounts import Principal
 from empirio.domain.admission import KeyCap
 from empirio.domain.billing import Purchase, with_payment
@@ -26,7 +25,8 @@ from empirio.domain.ledger import MIN_OUTPUT_TOKENS
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import Usage, affordable_output_tokens, worst_case_micros
 from empirio.errors import InsufficientCreditsError
-from empirio.metering import Admission, Meter, MeterRequest, sweep
+from empirio.services import purchasing
+from empirio.services.metering import Admission, Meter, MeterRequest, sweep
 from empirio.store.accounts import request_fingerprint
 from tests.integration.conftest import MODEL, MotoMachine
 
@@ -73,7 +73,7 @@ class AdmissionMachine(MotoMachine):
     @rule(purchase_id=bought, cents=st.integers(0, 3))
     def refund(self, purchase_id: str, cents: int) -> None:
         purchase = self.context.purchases.require(self.account_id, purchase_id)
-        billing.apply_refund(self.context, purchase, min(cents, purchase.amount_cents))
+        purchasing.apply_refund(self.context, purchase, min(cents, purchase.amount_cents))
 
     @rule(
         target=admitted,

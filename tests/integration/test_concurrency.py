@@ -12,7 +12,7 @@ import pytest
 
 from empirio.domain.pricing import Usage
 from empirio.errors import InsufficientCreditsError, RateLimitError
-from empirio.metering import Admission, Meter, sweep
+from empirio.services.metering import Admission, Meter, sweep
 from tests.integration.conftest import Books
 
 

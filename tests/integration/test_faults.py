@@ -13,7 +13,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from empirio.domain.pricing import Usage
 from empirio.errors import ServiceUnavailableError
-from empirio.metering import Meter, sweep
+from empirio.services.metering import Meter, sweep
 from empirio.store.ledger import LedgerStore
 from tests.integration.conftest import Books
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from empirio.domain.money import format_usd
-from empirio.rollup import run_rollup
+from empirio.services.rollup import run_rollup
 from empirio_cli.seed import usage_records, write_records
 from tests.conftest import sign_up
 

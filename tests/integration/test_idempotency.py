@@ -6,7 +6,7 @@ import pytest
 
 from empirio.domain.pricing import Usage
 from empirio.errors import IdempotencyConflictError, IdempotencyInProgressError
-from empirio.metering import IdempotentReplay
+from empirio.services.metering import IdempotentReplay
 from tests.integration.conftest import Books
 
 RESPONSE = {"status": 200, "content_type": "application/json", "body": '{"id": "chatcmpl-1"}'}

@@ -15,14 +15,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, invariant, rule
 
-from empirio import billing
 from empirio.domain.accounts import Principal
 from empirio.domain.billing import Purchase, with_payment
 from empirio.domain.keys import Scope
 from empirio.domain.pricing import Usage, cost_micros, worst_case_micros
 from empirio.domain.reconcile import reconcile_account
 from empirio.errors import IdempotencyConflictError, InsufficientCreditsError
-from empirio.metering import Admission, Meter, MeterRequest, sweep
+from empirio.services import purchasing
+from empirio.services.metering import Admission, Meter, MeterRequest, sweep
 from empirio.store.accounts import request_fingerprint
 from tests.integration.conftest import MODEL, MotoMachine
 
@@ -161,7 +161,7 @@ class LedgerMachine(MotoMachine):
         """Stripe's cumulative amount refunded (any value, so also late and repeated events)."""
         cents, fee, taken, disputed = self.ref.purchases[purchase_id]
         refunded = min(refunded, cents + fee)
-        billing.apply_refund(
+        purchasing.apply_refund(
             self.context, self.context.purchases.require(self.account_id, purchase_id), refunded
         )
         target = max(taken, min(min(refunded, cents) * 10_000, cents * 10_000 - disputed))
@@ -173,7 +173,7 @@ class LedgerMachine(MotoMachine):
     def dispute(self, purchase_id: str, amount: int, dispute: str) -> None:
         cents, _, taken, disputed = self.ref.purchases[purchase_id]
         purchase = self.context.purchases.require(self.account_id, purchase_id)
-        billing.apply_dispute(self.context, purchase, f"{purchase_id}-{dispute}", amount)
+        purchasing.apply_dispute(self.context, purchase, f"{purchase_id}-{dispute}", amount)
         if (purchase_id, dispute) in self.ref.disputes:
             return  # this dispute was delivered before: nothing more
         self.ref.disputes.add((purchase_id, dispute))

@@ -117,7 +117,7 @@ def test_changed_limits_are_learned_from_the_failed_condition(make_books: Any, a
 def test_limits_endpoint_publishes_the_policy_and_what_remains(operator: Any, aws: Any) -> None:
     from empirio.domain.accounts import Principal
     from empirio.domain.keys import Scope
-    from empirio.metering import Meter, MeterRequest
+    from empirio.services.metering import Meter, MeterRequest
     from tests.integration.conftest import MODEL
 
     account = operator.create_account("limits", "10.00")

@@ -4,7 +4,7 @@ billed beyond the holds is reported by account and model."""
 from typing import Any
 
 from empirio.domain.pricing import Usage
-from empirio.reconcile import reconcile, reconcile_report
+from empirio.services.reconciliation import reconcile, reconcile_report
 from empirio.store.dynamo import to_item, values
 from tests.integration.conftest import Books
 from tests.integration.test_concurrency import run_concurrently

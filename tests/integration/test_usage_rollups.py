@@ -13,7 +13,7 @@ from empirio.context import Context
 from empirio.domain.money import format_usd
 from empirio.domain.usage import HOUR, hour_of, hour_shard, rollup_rows
 from empirio.reports.usage import usage
-from empirio.rollup import run_rollup
+from empirio.services.rollup import run_rollup
 from empirio.settings import Settings
 from empirio.store.dynamo import to_item
 from empirio_cli.localaws import create_tables, start_mock_aws
