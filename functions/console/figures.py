@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from empirio.context import Context
 from empirio.domain.accounts import Account
+from empirio.domain.money import format_usd
 from empirio.domain.usage import Totals, zone
 from empirio.reports import usage as usage_service
 
@@ -41,7 +42,7 @@ class Figures:
         self.tokens += totals.input_tokens + totals.output_tokens
 
     def view(self) -> dict[str, Any]:
-        return {"cost": self.cost, "requests": self.requests, "tokens": self.tokens}
+        return {"cost": format_usd(self.cost), "requests": self.requests, "tokens": self.tokens}
 
 
 def series(

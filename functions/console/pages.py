@@ -190,7 +190,8 @@ def playground(context: Context, account: Account) -> dict[str, Any]:
 
 
 def models(catalog: Catalog, q: str, provider: str, modality: str, endpoint: str) -> dict[str, Any]:
-    """The catalog, filtered: GET /v1/models (same filters, and the same model views), plus a name search."""
+    """The catalog, filtered: GET /v1/models's filters and model views, plus a name search; unlike the API it
+    also lists the models no endpoint serves yet or whose provider retired them, as the page always has."""
     needle = q.strip().lower()
     found = [
         model_view(m)
