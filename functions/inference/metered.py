@@ -27,10 +27,10 @@ from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
 from empirio.domain.usage import unit_record
 from empirio.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from empirio.formats import openai_chat
-from empirio.services.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers import credentials
 from empirio.providers.base import UpstreamError
 from empirio.providers.registry import capability, serves
+from empirio.services.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.web.auth import authenticate
 from empirio.web.idempotency import idempotency_key_of
 from functions.inference.service import (

@@ -36,10 +36,10 @@ from empirio.errors import (
     UpstreamFailedError,
     UpstreamTimeoutError,
 )
-from empirio.services.metering import Admission, IdempotentReplay, MeterRequest
 from empirio.providers import credentials
 from empirio.providers.base import Options, UpstreamError
 from empirio.providers.registry import provider_for
+from empirio.services.metering import Admission, IdempotentReplay, MeterRequest
 from functions.inference.pump import Ending, Outcome, Pump, PumpResponse
 
 logger = logging.getLogger("empirio.inference")
