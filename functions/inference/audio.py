@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
-from fastapi.responses import Response
+from fastapi import Request
 
-from empirio.context import Context
 from empirio.domain import wav
+from empirio.domain.catalog import CatalogModel
 from empirio.domain.media import Speech, SpeechRequest, Transcript, TranscriptionRequest
 from empirio.domain.pricing import Cost, Usage
-from empirio.formats.openai_audio import render_transcript
+from empirio.formats.openai_audio import parse_speech, parse_transcription, render_transcript
 from empirio.providers.base import SpeechSynthesizer, Transcriber
-from functions.inference.metered import Rendered, UnitCall, resolve, run_metered
+from functions.inference.bodies import max_cost_of, multipart
+from functions.inference.gate import Parsed
+from functions.inference.metered import Metered, Rendered, Worst, parse_json
 
 SPEECH = "/v1/audio/speech"
 TRANSCRIPTIONS = "/v1/audio/transcriptions"
@@ -43,57 +46,87 @@ def upload_seconds(request: TranscriptionRequest) -> Fraction:
     return Fraction(math.ceil(seconds))  # upstreams bill whole seconds, rounded up
 
 
-async def speech(context: Context, call: UnitCall, request: SpeechRequest) -> Response:
-    model, synthesizer = resolve(context, request.model, SPEECH, SpeechSynthesizer)
+class CreateSpeech(Metered[SpeechRequest, SpeechSynthesizer, Speech]):
+    path = SPEECH
+    kind = SpeechSynthesizer
 
-    async def produce() -> Speech:
-        return await synthesizer.speak(request, model)
+    async def parse(self, request: Request) -> Parsed[SpeechRequest]:
+        return await parse_json(request, parse_speech)
 
-    token_priced = model.pricing.output_per_mtok is not None
-    return await run_metered(
-        context,
-        call,
-        model,
-        prompt_tokens=len(request.input.encode("utf-8", "surrogatepass")),
-        max_tokens=model.max_output_tokens if token_priced else 0,
-        units=Usage(audio_seconds=speech_worst_seconds(request)),
-        produce=produce,
-        usage_of=lambda result: Usage(
+    def model_of(self, request: SpeechRequest) -> str:
+        return request.model
+
+    def worst(self, request: SpeechRequest, model: CatalogModel) -> Worst:
+        token_priced = model.pricing.output_per_mtok is not None
+        return Worst(
+            prompt_tokens=len(request.input.encode("utf-8", "surrogatepass")),
+            max_tokens=model.max_output_tokens if token_priced else 0,
+            units=Usage(audio_seconds=speech_worst_seconds(request)),
+        )
+
+    async def produce(
+        self, adapter: SpeechSynthesizer, request: SpeechRequest, model: CatalogModel
+    ) -> Speech:
+        return await adapter.speak(request, model)
+
+    def usage_of(self, request: SpeechRequest, result: Speech, model: CatalogModel) -> Usage:
+        token_priced = model.pricing.output_per_mtok is not None
+        return Usage(
             audio_seconds=result.seconds or Fraction(0) if not token_priced else Fraction(0),
             input_tokens=result.input_tokens,
             output_tokens=result.output_tokens,
-        ),
-        render=lambda result, cost: Rendered(
-            result.audio,
-            result.media_type,
-            {"x-empirio-audio-seconds": f"{float(result.seconds):.3f}"} if result.seconds is not None else {},
-        ),
-        record=lambda result: {
+        )
+
+    def render(self, request: SpeechRequest, result: Speech, model: CatalogModel, cost: Cost) -> Rendered:
+        seconds = (
+            {"x-empirio-audio-seconds": f"{float(result.seconds):.3f}"} if result.seconds is not None else {}
+        )
+        return Rendered(result.audio, result.media_type, seconds)
+
+    def record(self, request: SpeechRequest, result: Speech | None) -> dict[str, Any]:
+        return {
             "audio_ms": _ms(result.seconds) if result and result.seconds is not None else 0,
             "characters": len(request.input),
-        },
-    )
+        }
 
 
-async def transcription(context: Context, call: UnitCall, request: TranscriptionRequest) -> Response:
-    model, transcriber = resolve(context, request.model, TRANSCRIPTIONS, Transcriber)
+class CreateTranscription(Metered[TranscriptionRequest, Transcriber, Transcript]):
+    """A multipart upload: the audio ``file`` and the text fields."""
 
-    async def produce() -> Transcript:
-        return await transcriber.transcribe(request, model)
+    path = TRANSCRIPTIONS
+    kind = Transcriber
 
-    def render(result: Transcript, cost: Cost) -> Rendered:
+    async def parse(self, request: Request) -> Parsed[TranscriptionRequest]:
+        raw, fields, lists, files = await multipart(request)
+        upload = files.get("file", [None])[0]
+        parsed = parse_transcription(
+            fields,
+            lists.get("timestamp_granularities[]", []),
+            upload.content if upload else None,
+            upload.filename if upload else "",
+            upload.content_type if upload else "",
+        )
+        return Parsed(parsed, raw, max_cost_of(request.headers.get("x-max-cost"), fields))
+
+    def model_of(self, request: TranscriptionRequest) -> str:
+        return request.model
+
+    def worst(self, request: TranscriptionRequest, model: CatalogModel) -> Worst:
+        return Worst(units=Usage(audio_seconds=upload_seconds(request)))
+
+    async def produce(
+        self, adapter: Transcriber, request: TranscriptionRequest, model: CatalogModel
+    ) -> Transcript:
+        return await adapter.transcribe(request, model)
+
+    def usage_of(self, request: TranscriptionRequest, result: Transcript, model: CatalogModel) -> Usage:
+        return Usage(audio_seconds=result.seconds)
+
+    def render(
+        self, request: TranscriptionRequest, result: Transcript, model: CatalogModel, cost: Cost
+    ) -> Rendered:
         body, media_type = render_transcript(request, result, cost)
         return Rendered(body.encode("utf-8"), media_type)
 
-    return await run_metered(
-        context,
-        call,
-        model,
-        prompt_tokens=0,
-        max_tokens=0,
-        units=Usage(audio_seconds=upload_seconds(request)),
-        produce=produce,
-        usage_of=lambda result: Usage(audio_seconds=result.seconds),
-        render=render,
-        record=lambda result: {"audio_ms": _ms(result.seconds) if result else 0},
-    )
+    def record(self, request: TranscriptionRequest, result: Transcript | None) -> dict[str, Any]:
+        return {"audio_ms": _ms(result.seconds) if result else 0}

@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
-from fastapi.responses import Response
+from typing import Any
 
-from empirio.context import Context
+from fastapi import Request
+
+from empirio.domain.catalog import CatalogModel
 from empirio.domain.media import EmbeddingRequest
-from empirio.domain.pricing import Usage
-from empirio.formats.openai_embeddings import render_response, worst_case_tokens
+from empirio.domain.pricing import Cost, Usage
+from empirio.formats.openai_embeddings import parse_request, render_response, worst_case_tokens
 from empirio.providers.base import Embedder, Embeddings
-from functions.inference.metered import UnitCall, json_body, resolve, run_metered
+from functions.inference.gate import Parsed
+from functions.inference.metered import Metered, Rendered, Worst, json_answer, parse_json
 
-ENDPOINT = "/v1/embeddings"
 
+class CreateEmbeddings(Metered[EmbeddingRequest, Embedder, Embeddings]):
+    path = "/v1/embeddings"
+    kind = Embedder
 
-async def handle(context: Context, call: UnitCall, request: EmbeddingRequest) -> Response:
-    model, embedder = resolve(context, request.model, ENDPOINT, Embedder)
+    async def parse(self, request: Request) -> Parsed[EmbeddingRequest]:
+        return await parse_json(request, parse_request)
 
-    async def produce() -> Embeddings:
-        return await embedder.embed(request, model)
+    def model_of(self, request: EmbeddingRequest) -> str:
+        return request.model
 
-    return await run_metered(
-        context,
-        call,
-        model,
-        prompt_tokens=worst_case_tokens(request),
-        max_tokens=0,
-        units=Usage(),
-        produce=produce,
-        usage_of=lambda result: Usage(input_tokens=result.prompt_tokens),
-        render=lambda result, cost: json_body(
+    def worst(self, request: EmbeddingRequest, model: CatalogModel) -> Worst:
+        return Worst(prompt_tokens=worst_case_tokens(request))
+
+    async def produce(self, adapter: Embedder, request: EmbeddingRequest, model: CatalogModel) -> Embeddings:
+        return await adapter.embed(request, model)
+
+    def usage_of(self, request: EmbeddingRequest, result: Embeddings, model: CatalogModel) -> Usage:
+        return Usage(input_tokens=result.prompt_tokens)
+
+    def render(
+        self, request: EmbeddingRequest, result: Embeddings, model: CatalogModel, cost: Cost
+    ) -> Rendered:
+        return json_answer(
             render_response(
                 request, result.vectors, model=model.id, prompt_tokens=result.prompt_tokens, cost=cost
             )
-        ),
-        record=lambda _: {"inputs": len(request.inputs)},
-    )
+        )
+
+    def record(self, request: EmbeddingRequest, result: Embeddings | None) -> dict[str, Any]:
+        return {"inputs": len(request.inputs)}

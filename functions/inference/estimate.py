@@ -4,23 +4,71 @@ as stored this instant; a concurrent request may of course change the answer a m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from empirio.context import Context
 from empirio.domain.accounts import Principal
 from empirio.domain.admission import AccountView, KeyCap, plan_request, refusal
+from empirio.domain.canonical import Request as CanonicalRequest
+from empirio.domain.catalog import CatalogModel
 from empirio.domain.fallbacks import envelope
 from empirio.domain.key_policy import period_end
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import worst_case_micros
 from empirio.domain.tokens import estimate_prompt_tokens
 from empirio.errors import ApiError, InvalidRequestError
+from functions.inference.bodies import json_body, max_cost_of
 from functions.inference.formats import FORMATS
-from functions.inference.service import check_allowed, resolve_models
+from functions.inference.gate import Parsed
+from functions.inference.resolve import resolve_models
 
 # Our prompt count is an estimate (empirio.domain.tokens): within this share of the upstream's own count for
 # ordinary text, so the expected range widens the prompt's cost by it. The worst case is what would be held.
 PROMPT_ERROR = 0.25
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The request to estimate, in the wire format of the endpoint it would be sent to."""
+
+    endpoint: str
+    request: CanonicalRequest
+
+
+class Estimate:
+    """The gate's steps up to resolve (the key's scope and policy included), then the plan without holding."""
+
+    path = "/v1/estimate"
+
+    async def parse(self, request: Request) -> Parsed[Asked]:
+        _, body = await json_body(request)
+        inner = body.get("body", body) if "endpoint" in body else body
+        if not isinstance(inner, dict):
+            raise InvalidRequestError("'body' must be a JSON object.", param="body")
+        endpoint = detect_endpoint(inner, body.get("endpoint"))
+        max_cost = max_cost_of(request.headers.get("x-max-cost"), inner)
+        return Parsed(Asked(endpoint, FORMATS[endpoint].parse_request(inner)), max_cost=max_cost)
+
+    def resolve(self, context: Context, request: Asked) -> tuple[CatalogModel, ...]:
+        return resolve_models(context, request.request, request.endpoint)
+
+    async def answer(
+        self,
+        context: Context,
+        principal: Principal,
+        parsed: Parsed[Asked],
+        models: tuple[CatalogModel, ...],
+    ) -> Response:
+        asked = parsed.request
+        answer = await run_in_threadpool(
+            estimate, context, principal, asked.endpoint, asked.request, models, parsed.max_cost
+        )
+        return JSONResponse(answer)
 
 
 def detect_endpoint(body: dict[str, Any], named: Any) -> str:
@@ -34,11 +82,14 @@ def detect_endpoint(body: dict[str, Any], named: Any) -> str:
 
 
 def estimate(
-    context: Context, principal: Principal, endpoint: str, body: dict[str, Any], max_cost: int | None
+    context: Context,
+    principal: Principal,
+    endpoint: str,
+    canonical: CanonicalRequest,
+    models: tuple[CatalogModel, ...],
+    max_cost: int | None,
 ) -> dict[str, Any]:
-    canonical = FORMATS[endpoint].parse_request(body)
-    models = resolve_models(context, canonical, endpoint)
-    check_allowed(principal, models)
+    """The answer: the models, the prompt's bound, the balance and the key's room, the cap and the costs."""
     model = envelope(models)
     prompt = estimate_prompt_tokens(canonical)
     account = context.accounts.require(principal.account_id)

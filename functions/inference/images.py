@@ -1,20 +1,36 @@
-"""``POST /v1/images/generations``: ``n`` images (and, for token-priced models, every output token they may
-take) held; the images returned and the tokens the upstream counted charged (see metered.py)."""
+"""``POST /v1/images/generations`` and ``/v1/images/edits``: ``n`` images (and, for token-priced models, every
+output token they may take) held; the images returned and the tokens the upstream counted charged (see
+metered.py)."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from fastapi.responses import Response
+from fastapi import Request
 
-from empirio.context import Context
+from empirio.domain.catalog import CatalogModel
 from empirio.domain.media import ImageEditRequest, ImageRequest, Images
-from empirio.domain.pricing import Usage
-from empirio.formats.openai_images import render_response
+from empirio.domain.pricing import Cost, Usage
+from empirio.formats.openai_images import parse_edit, parse_request, render_response
 from empirio.providers.base import ImageEditor, ImageGenerator
-from functions.inference.metered import UnitCall, json_body, resolve, run_metered
+from functions.inference.bodies import max_cost_of, multipart
+from functions.inference.gate import Parsed
+from functions.inference.metered import Metered, Rendered, Worst, json_answer, parse_json
 
 MAX_TOKENS_PER_INPUT_IMAGE = 8_192  # GPT-image counts an input image in the hundreds to a few thousand tokens
+
+
+def worst(request: ImageRequest, model: CatalogModel, inputs: int = 0) -> Worst:
+    """``n`` images; a tokenizer never makes more tokens than bytes, an image to edit at most
+    MAX_TOKENS_PER_INPUT_IMAGE (counted only for token-priced models)."""
+    token_priced = model.pricing.output_per_mtok is not None
+    prompt = len(request.prompt.encode("utf-8", "surrogatepass"))
+    return Worst(
+        prompt_tokens=prompt + (MAX_TOKENS_PER_INPUT_IMAGE * inputs if token_priced else 0),
+        max_tokens=request.n * model.max_output_tokens if token_priced else 0,
+        units=Usage(images=request.n),
+    )
 
 
 def usage_of(result: Images) -> Usage:
@@ -23,38 +39,66 @@ def usage_of(result: Images) -> Usage:
     )
 
 
-async def handle(
-    context: Context, call: UnitCall, request: ImageRequest, edit: ImageEditRequest | None = None
-) -> Response:
-    """A generation, or (with ``edit``) an edit of uploaded images: the same worst case and charge."""
-    if edit is not None:
-        model, editor = resolve(context, request.model, call.endpoint, ImageEditor)
+def render(request: ImageRequest, result: Images, cost: Cost) -> Rendered:
+    return json_answer(render_response(request, result, created=int(time.time()), cost=cost))
 
-        async def produce() -> Images:
-            return await editor.edit(edit, model)
 
-    else:
-        model, generator = resolve(context, request.model, call.endpoint, ImageGenerator)
+def record(request: ImageRequest, result: Images | None) -> dict[str, Any]:
+    return {"images": len(result.images) if result else 0, "requested_images": request.n}
 
-        async def produce() -> Images:
-            return await generator.generate(request, model)
 
-    token_priced = model.pricing.output_per_mtok is not None
-    image_tokens = MAX_TOKENS_PER_INPUT_IMAGE * len(edit.images) if edit else 0
+class CreateImages(Metered[ImageRequest, ImageGenerator, Images]):
+    path = "/v1/images/generations"
+    kind = ImageGenerator
 
-    return await run_metered(
-        context,
-        call,
-        model,
-        # a tokenizer never makes more tokens than bytes; an image to edit at most MAX_TOKENS_PER_INPUT_IMAGE
-        prompt_tokens=len(request.prompt.encode("utf-8", "surrogatepass"))
-        + (image_tokens if token_priced else 0),
-        max_tokens=request.n * model.max_output_tokens if token_priced else 0,
-        units=Usage(images=request.n),
-        produce=produce,
-        usage_of=usage_of,
-        render=lambda result, cost: json_body(
-            render_response(request, result, created=int(time.time()), cost=cost)
-        ),
-        record=lambda result: {"images": len(result.images) if result else 0, "requested_images": request.n},
-    )
+    async def parse(self, request: Request) -> Parsed[ImageRequest]:
+        return await parse_json(request, parse_request)
+
+    def model_of(self, request: ImageRequest) -> str:
+        return request.model
+
+    def worst(self, request: ImageRequest, model: CatalogModel) -> Worst:
+        return worst(request, model)
+
+    async def produce(self, adapter: ImageGenerator, request: ImageRequest, model: CatalogModel) -> Images:
+        return await adapter.generate(request, model)
+
+    def usage_of(self, request: ImageRequest, result: Images, model: CatalogModel) -> Usage:
+        return usage_of(result)
+
+    def render(self, request: ImageRequest, result: Images, model: CatalogModel, cost: Cost) -> Rendered:
+        return render(request, result, cost)
+
+    def record(self, request: ImageRequest, result: Images | None) -> dict[str, Any]:
+        return record(request, result)
+
+
+class EditImages(Metered[ImageEditRequest, ImageEditor, Images]):
+    """A multipart upload of the images to edit (``image`` or ``image[]``) and an optional ``mask``."""
+
+    path = "/v1/images/edits"
+    kind = ImageEditor
+
+    async def parse(self, request: Request) -> Parsed[ImageEditRequest]:
+        raw, fields, _, files = await multipart(request)
+        images = [*files.get("image", []), *files.get("image[]", [])]
+        edit = parse_edit(fields, images, files.get("mask", [None])[0])
+        return Parsed(edit, raw, max_cost_of(request.headers.get("x-max-cost"), fields))
+
+    def model_of(self, request: ImageEditRequest) -> str:
+        return request.base.model
+
+    def worst(self, request: ImageEditRequest, model: CatalogModel) -> Worst:
+        return worst(request.base, model, len(request.images))
+
+    async def produce(self, adapter: ImageEditor, request: ImageEditRequest, model: CatalogModel) -> Images:
+        return await adapter.edit(request, model)
+
+    def usage_of(self, request: ImageEditRequest, result: Images, model: CatalogModel) -> Usage:
+        return usage_of(result)
+
+    def render(self, request: ImageEditRequest, result: Images, model: CatalogModel, cost: Cost) -> Rendered:
+        return render(request.base, result, cost)
+
+    def record(self, request: ImageEditRequest, result: Images | None) -> dict[str, Any]:
+        return record(request.base, result)
