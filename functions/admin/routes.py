@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends
 
 from empirio.context import get_context
 from empirio.services.metering import sweep
-from empirio.services.reconciliation import reconcile
 from empirio.services.rollup import run_rollup
 from empirio.web.auth import principal_cache, require_admin
 from empirio.web.idempotency import idempotency_key_header
@@ -89,4 +88,4 @@ def run_rollup_now() -> dict[str, Any]:
 @router.post("/reconcile")
 def run_reconcile_now() -> dict[str, Any]:
     """Check every account's books now (the scheduled job does this every hour); no differences: books agree."""
-    return {"differences": [d.__dict__ for d in reconcile(get_context())]}
+    return {"differences": [d.__dict__ for d in get_context().reconciliation.differences()]}

@@ -22,7 +22,7 @@ from empirio.domain.usage import zone
 from empirio.errors import InvalidRequestError
 from empirio.reports import billing_ledger
 from empirio.reports.usage import parse_time
-from empirio.services import alert_address, purchasing
+from empirio.services import purchasing
 from empirio.web.auth import require_scope, session_of
 from empirio.web.urls import public_root
 
@@ -200,7 +200,7 @@ def patch_settings(body: SettingsBody, request: Request, principal: Principal = 
     if needs_email and not (requested or profile.alert_email):
         raise InvalidRequestError("Set alert_email: where the low-balance alert goes.", param="alert_email")
     # The address first: a rate-limited confirmation refuses the whole change before anything is written.
-    profile = alert_address.change(context, profile, requested, verified, public_root(request))
+    profile = context.alert_address.change(profile, requested, verified, public_root(request))
     return settings_view(context.profiles.save(replace(profile, **changes)))
 
 

@@ -13,7 +13,6 @@ from fastapi.responses import Response
 
 from empirio.context import get_context
 from empirio.domain import alert_email
-from empirio.services import alert_address
 from functions.console import pages
 from functions.console.gate import Console, OriginForm, view
 from functions.console.render import page
@@ -48,7 +47,7 @@ def alert_email_form(request: Request, token: str = "") -> Response:
 @router.post("/console/alert-email/confirm")
 def alert_email_confirm(request: Request, form: OriginForm) -> Response:
     token = field(form, "token", 256)
-    if alert_address.confirm(get_context(), token) is None:
+    if get_context().alert_address.confirm(token) is None:
         return page(request, "alert_email_confirm.html", status=400, title=_CONFIRM_TITLE, error=_BAD_LINK)
     return page(
         request,

@@ -7,11 +7,10 @@ from typing import Any
 from empirio import startup
 from empirio.context import get_context
 from empirio.observability import install_redaction
-from empirio.services.reconciliation import reconcile_report
 
 startup.check()  # a bad setting or catalog fails the init, with one line naming it
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     install_redaction()
-    return reconcile_report(get_context()).as_dict()
+    return get_context().reconciliation.report().as_dict()

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from empirio.domain.alert_email import CONFIRM_SECONDS
-from empirio.services import alert_address
 from empirio.services.balance_watch import watch_account
 from tests.conftest import outbox_lines, sign_up
 from tests.contract.test_balance_watch import Outbox, settings, spend
@@ -91,7 +90,7 @@ def test_a_confirmation_link_expires(shop: Shop, outbox: Outbox) -> None:
     settings(shop, alert_email=VICTIM)
     token = token_in(to(outbox, VICTIM))
     late = int(time.time()) + CONFIRM_SECONDS + 1
-    assert alert_address.confirm(shop.gateway.context, token, now=late) is None
+    assert shop.gateway.context.alert_address.confirm(token, now=late) is None
     assert settings(shop)["alert_email_status"] == "pending"
 
 

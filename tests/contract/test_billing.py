@@ -12,7 +12,6 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from empirio.services.reconciliation import reconcile
 from tests.contract.conftest import Gateway
 
 CENT = 10_000  # micro-USD
@@ -71,7 +70,11 @@ class Shop:
         return self.gateway.balance()
 
     def books_balanced(self) -> None:
-        differences = [d for d in reconcile(self.gateway.context) if d.account_id == self.gateway.account_id]
+        differences = [
+            d
+            for d in self.gateway.context.reconciliation.differences()
+            if d.account_id == self.gateway.account_id
+        ]
         assert not differences, differences
 
     def paid_purchase(self, amount: str = "25.00") -> tuple[dict[str, Any], dict[str, Any]]:

@@ -3,7 +3,6 @@ the usage record keeps the price and the difference, and reconciliation reports 
 
 from __future__ import annotations
 
-from empirio.services.reconciliation import reconcile_report
 from tests.contract.conftest import Gateway
 
 
@@ -22,7 +21,7 @@ def test_an_answer_billed_beyond_the_hold_charges_the_hold_and_reports_the_house
     assert record["house_loss"] == hold["house_loss"] == record["price"] - record["cost"] > 0
     assert gateway.context.accounts.require(gateway.account_id).available >= 0
 
-    report = reconcile_report(gateway.context)
+    report = gateway.context.reconciliation.report()
     assert [d for d in report.differences if d.account_id == gateway.account_id] == []
     mine = [loss for loss in report.house_losses if loss.account_id == gateway.account_id]
     assert [(loss.model, loss.amount, loss.requests) for loss in mine] == [

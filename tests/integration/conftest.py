@@ -89,9 +89,8 @@ class Books:
             if u["account_id"]["S"] == self.account_id
         }
         assert usage_costs == {r["request_id"]: r["charge"] for r in resolutions if r["status"] == "settled"}
-        from empirio.services.reconciliation import reconcile
 
-        assert reconcile(self.context) == []  # and the reconciliation job agrees
+        assert self.context.reconciliation.differences() == []  # and the reconciliation job agrees
 
 
 @pytest.fixture

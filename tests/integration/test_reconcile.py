@@ -4,7 +4,6 @@ billed beyond the holds is reported by account and model."""
 from typing import Any
 
 from empirio.domain.pricing import Usage
-from empirio.services.reconciliation import reconcile, reconcile_report
 from empirio.store.dynamo import to_item, values
 from tests.integration.conftest import Books
 from tests.integration.test_concurrency import run_concurrently
@@ -14,7 +13,7 @@ def test_concurrent_traffic_reconciles_and_a_corrupted_balance_is_reported(make_
     books: Books = make_books(credits=100_000, rpm=1000)
     requests = [books.request(prompt=50, max_tokens=50) for _ in range(16)]
     run_concurrently(16, lambda i: books.meter.settle(books.meter.admit(requests[i]), Usage(50, i)))
-    assert reconcile(aws) == []
+    assert aws.reconciliation.differences() == []
 
     aws.client.update_item(
         TableName=aws.settings.table_name("accounts"),
@@ -22,7 +21,7 @@ def test_concurrent_traffic_reconciles_and_a_corrupted_balance_is_reported(make_
         UpdateExpression="SET available = available + :x",
         ExpressionAttributeValues=values(x=7),
     )
-    differences = reconcile(aws)
+    differences = aws.reconciliation.differences()
     assert [(d.account_id, d.check, d.amount) for d in differences] == [(books.account_id, "balance", 7)]
 
 
@@ -37,7 +36,7 @@ def test_a_provider_billing_more_than_the_hold_is_reported_by_account_and_model(
     record = next(r for r in aws.usage.records_for_account(books.account_id, 0, 10**12))
     assert (record["cost"], record["price"], record["house_loss"]) == (30, 520, 490)
 
-    report = reconcile_report(aws)
+    report = aws.reconciliation.report()
     assert report.differences == []
     assert [(loss.account_id, loss.model, loss.amount, loss.requests) for loss in report.house_losses] == [
         (books.account_id, record["model"], 490, 1)
@@ -55,7 +54,7 @@ def test_a_usage_record_whose_loss_disagrees_with_its_hold_is_a_difference(make_
         UpdateExpression="SET house_loss = :zero",
         ExpressionAttributeValues=values(zero=0),
     )
-    checks = {(d.check, d.amount) for d in reconcile(aws)}
+    checks = {(d.check, d.amount) for d in aws.reconciliation.differences()}
     assert checks == {("house_loss", -490), ("usage_price", 1)}
 
 

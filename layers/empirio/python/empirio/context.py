@@ -1,4 +1,5 @@
-"""The stores and catalog a process uses, built lazily from Settings on first use and reset by tests."""
+"""The composition root: the stores and catalog a process uses, built lazily from Settings on first use (reset by
+tests), and the services built over them."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from empirio.domain.billing import Terms
     from empirio.mail import Mailer
     from empirio.payments import Payments
+    from empirio.services.alert_address import AlertAddress
+    from empirio.services.reconciliation import Reconciliation
     from empirio.store.blobs import BlobStore
     from empirio.store.jobs import JobStore
     from empirio.store.profiles import ProfileStore
@@ -160,6 +163,20 @@ class Context:
         from empirio.store.blobs import BlobStore
 
         return BlobStore(boto3.client("s3", region_name=self.settings.region), self.settings.videos_bucket)
+
+    # The services hold no state of their own: each access builds one over the context's current stores.
+
+    @property
+    def alert_address(self) -> AlertAddress:
+        from empirio.services.alert_address import AlertAddress
+
+        return AlertAddress(self.profiles, self.mailer)
+
+    @property
+    def reconciliation(self) -> Reconciliation:
+        from empirio.services.reconciliation import Reconciliation
+
+        return Reconciliation(self.accounts, self.usage, self.ledger)
 
     @cached_property
     def catalog(self) -> Catalog:
