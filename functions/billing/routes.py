@@ -40,14 +40,13 @@ class CheckoutBody(BaseModel):
 
 @router.post("/v1/billing/checkout")
 def create_checkout(body: CheckoutBody, request: Request, principal: Principal = manage) -> dict[str, Any]:
-    return purchasing.checkout(get_context(), principal.account_id, body.amount, public_root(request))
+    return get_context().purchasing.checkout(principal.account_id, body.amount, public_root(request))
 
 
 @router.get("/v1/billing/quote")
 def get_quote(amount: str, principal: Principal = manage) -> dict[str, Any]:
     """What a purchase of ``amount`` costs with the fee, before paying."""
-    context = get_context()
-    cents, fee = purchasing.quote(context, amount)
+    cents, fee = get_context().purchasing.quote(amount)
     return {"object": "billing.quote", "amount": usd(cents), "fee": usd(fee), "total": usd(cents + fee)}
 
 
@@ -67,7 +66,7 @@ def fulfil_purchase(purchase_id: str, principal: Principal = manage) -> dict[str
     """The success page's call after Checkout: credit the purchase now if Stripe says it is paid (the webhook
     does the same; whichever comes first credits, the other finds it done)."""
     return purchasing.purchase_view(
-        purchasing.fulfil_checkout(get_context(), principal.account_id, purchase_id)
+        get_context().purchasing.fulfil_checkout(principal.account_id, purchase_id)
     )
 
 
@@ -175,7 +174,7 @@ def patch_settings(body: SettingsBody, request: Request, principal: Principal = 
     requested = body.alert_email or (None if profile.alert_email else verified)
     if body.auto_topup is not None:
         a = body.auto_topup
-        amount = purchasing.quote(context, a.amount)[0] if a.enabled or a.amount != "0" else 0
+        amount = context.purchasing.quote(a.amount)[0] if a.enabled or a.amount != "0" else 0
         cap = _micros(a.monthly_cap, "auto_topup.monthly_cap") // 10_000
         if cap and cap < amount:
             raise InvalidRequestError(
@@ -211,7 +210,7 @@ def setup_auto_top_up(request: Request, principal: Principal = manage) -> dict[s
     session = session_of(request) if principal.via_session else None
     # Stripe may email its customer: only an address known to be wanted there.
     email = context.profiles.get(principal.account_id).alert_address or (session.email if session else None)
-    return purchasing.setup_card(context, principal.account_id, email, public_root(request))
+    return context.purchasing.setup_card(principal.account_id, email, public_root(request))
 
 
 # -- the webhook -------------------------------------------------------------------------------------------------
@@ -224,7 +223,7 @@ async def webhook(request: Request) -> dict[str, Any]:
     payload = await request.body()
     context = get_context()
     event = context.payments.event(payload, request.headers.get("stripe-signature"))
-    outcome = await run_in_threadpool(purchasing.handle_event, context, event)
+    outcome = await run_in_threadpool(context.purchasing.handle_event, event)
     logger.info(
         "stripe event", extra={"event_id": event.get("id"), "type": event.get("type"), "outcome": outcome}
     )

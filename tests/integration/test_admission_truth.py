@@ -25,7 +25,6 @@ from empirio.domain.ledger import MIN_OUTPUT_TOKENS
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import Usage, affordable_output_tokens, worst_case_micros
 from empirio.errors import InsufficientCreditsError
-from empirio.services import purchasing
 from empirio.services.metering import Admission, Meter, MeterRequest, sweep
 from empirio.store.accounts import request_fingerprint
 from tests.integration.conftest import MODEL, MotoMachine
@@ -73,7 +72,7 @@ class AdmissionMachine(MotoMachine):
     @rule(purchase_id=bought, cents=st.integers(0, 3))
     def refund(self, purchase_id: str, cents: int) -> None:
         purchase = self.context.purchases.require(self.account_id, purchase_id)
-        purchasing.apply_refund(self.context, purchase, min(cents, purchase.amount_cents))
+        self.context.purchasing.apply_refund(purchase, min(cents, purchase.amount_cents))
 
     @rule(
         target=admitted,

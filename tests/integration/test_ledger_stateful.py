@@ -21,7 +21,6 @@ from empirio.domain.keys import Scope
 from empirio.domain.pricing import Usage, cost_micros, worst_case_micros
 from empirio.domain.reconcile import reconcile_account
 from empirio.errors import IdempotencyConflictError, InsufficientCreditsError
-from empirio.services import purchasing
 from empirio.services.metering import Admission, Meter, MeterRequest, sweep
 from empirio.store.accounts import request_fingerprint
 from tests.integration.conftest import MODEL, MotoMachine
@@ -161,8 +160,8 @@ class LedgerMachine(MotoMachine):
         """Stripe's cumulative amount refunded (any value, so also late and repeated events)."""
         cents, fee, taken, disputed = self.ref.purchases[purchase_id]
         refunded = min(refunded, cents + fee)
-        purchasing.apply_refund(
-            self.context, self.context.purchases.require(self.account_id, purchase_id), refunded
+        self.context.purchasing.apply_refund(
+            self.context.purchases.require(self.account_id, purchase_id), refunded
         )
         target = max(taken, min(min(refunded, cents) * 10_000, cents * 10_000 - disputed))
         self.ref.purchases[purchase_id][2] = target
@@ -173,7 +172,7 @@ class LedgerMachine(MotoMachine):
     def dispute(self, purchase_id: str, amount: int, dispute: str) -> None:
         cents, _, taken, disputed = self.ref.purchases[purchase_id]
         purchase = self.context.purchases.require(self.account_id, purchase_id)
-        purchasing.apply_dispute(self.context, purchase, f"{purchase_id}-{dispute}", amount)
+        self.context.purchasing.apply_dispute(purchase, f"{purchase_id}-{dispute}", amount)
         if (purchase_id, dispute) in self.ref.disputes:
             return  # this dispute was delivered before: nothing more
         self.ref.disputes.add((purchase_id, dispute))

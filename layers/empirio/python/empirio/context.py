@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from empirio.mail import Mailer
     from empirio.payments import Payments
     from empirio.services.alert_address import AlertAddress
+    from empirio.services.purchasing import Purchasing
     from empirio.services.reconciliation import Reconciliation
     from empirio.store.blobs import BlobStore
     from empirio.store.jobs import JobStore
@@ -177,6 +178,12 @@ class Context:
         from empirio.services.reconciliation import Reconciliation
 
         return Reconciliation(self.accounts, self.usage, self.ledger)
+
+    @property
+    def purchasing(self) -> Purchasing:
+        from empirio.services.purchasing import Purchasing
+
+        return Purchasing(self.purchases, self.accounts, self.profiles, self.payments, self.terms)
 
     @cached_property
     def catalog(self) -> Catalog:
