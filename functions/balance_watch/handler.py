@@ -8,13 +8,13 @@ from typing import Any
 from empirio import startup
 from empirio.context import get_context
 from empirio.observability import install_redaction
-from empirio.services.balance_watch import watch_all, watch_stream
 
 startup.check()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     install_redaction()
+    watch = get_context().balance_watch
     if "Records" in event:
-        return {"accounts": len(watch_stream(get_context(), event))}
-    return watch_all(get_context())
+        return {"accounts": len(watch.watch_stream(event))}
+    return watch.watch_all()

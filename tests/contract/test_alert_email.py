@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from empirio.domain.alert_email import CONFIRM_SECONDS
-from empirio.services.balance_watch import watch_account
 from tests.conftest import outbox_lines, sign_up
 from tests.contract.test_balance_watch import Outbox, settings, spend
 from tests.contract.test_balance_watch import outbox as outbox
@@ -49,7 +48,7 @@ def test_an_unconfirmed_address_gets_the_confirmation_and_nothing_else(shop: Sho
     assert view["alert_email"] == VICTIM and view["alert_email_status"] == "pending"
     for threshold in ("0", "9999999.00", "0", "9999999.00"):  # the toggling of the report
         settings(shop, low_balance_threshold=threshold)
-        watch_account(context, account)
+        context.balance_watch.watch_account(account)
     sent = to(outbox, VICTIM)
     assert len(sent) == 1 and "Confirm your EmpirioLabs low-balance alerts" in sent[0]
     assert outbox.subjects("balance is low") == []
@@ -60,11 +59,11 @@ def test_after_confirming_the_alerts_arrive(shop: Shop, outbox: Outbox) -> None:
     context, account = shop.gateway.context, shop.gateway.account_id
     settings(shop, alert_email=VICTIM, low_balance_threshold="10.00")
     spend(shop)
-    watch_account(context, account)
+    context.balance_watch.watch_account(account)
     assert outbox.subjects("balance is low") == []
     confirm(shop, outbox, VICTIM)
     assert settings(shop)["alert_email_status"] == "confirmed"
-    watch_account(context, account)  # the dip that was waiting is alerted now
+    context.balance_watch.watch_account(account)  # the dip that was waiting is alerted now
     alerts = outbox.subjects("balance is low")
     assert len(alerts) == 1 and f"to={VICTIM} " in alerts[0]
 
@@ -135,7 +134,7 @@ def test_the_persons_own_verified_email_needs_no_confirmation(console_app: Any) 
         assert view["alert_email"] == "owner@example.com" and view["alert_email_status"] == "confirmed"
         from empirio.context import get_context
 
-        watch_account(get_context(), person.account_id)  # a new account has $0.00: below $1.00
+        get_context().balance_watch.watch_account(person.account_id)  # a new account has $0.00: below $1.00
     assert len(sent) == 1 and "to=owner@example.com " in sent[0] and "balance is low" in sent[0]
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from empirio.services.balance_watch import watch_account
 from functions.balance_watch.handler import handler as watch_handler
 from tests.contract.test_billing import CENT, Shop
 from tests.contract.test_billing import shop as shop
@@ -86,14 +85,14 @@ def test_the_low_balance_alert_sends_one_email_per_dip(shop: Shop, outbox: Outbo
     view = settings(shop, low_balance_threshold="10.00", alert_email="ops@example.com")
     assert view["low_balance_threshold"] == "10.00" and view["alert_email"] == "ops@example.com"
     confirm_address(shop, outbox, "ops@example.com")
-    watch_account(context, account)
+    context.balance_watch.watch_account(account)
     assert outbox.subjects("balance is low") == []  # $10.00 is not below $10.00
     spend(shop)
     barrier = threading.Barrier(10)
 
     def watch() -> None:
         barrier.wait()
-        watch_account(context, account)
+        context.balance_watch.watch_account(account)
 
     threads = [threading.Thread(target=watch) for _ in range(10)]
     for thread in threads:
@@ -103,16 +102,16 @@ def test_the_low_balance_alert_sends_one_email_per_dip(shop: Shop, outbox: Outbo
     sent = outbox.subjects("balance is low")
     assert len(sent) == 1 and "to=ops@example.com" in sent[0]
     spend(shop)
-    watch_account(context, account)
+    context.balance_watch.watch_account(account)
     assert len(outbox.subjects("balance is low")) == 1  # the same dip
     shop.gateway.operator.top_up(account, "1.00")
-    watch_account(context, account)  # above again: the next dip alerts
+    context.balance_watch.watch_account(account)  # above again: the next dip alerts
     assert (
         shop.client.get("/v1/billing/settings", headers=shop.headers).json()["low_balance_alert_sent"]
         is False
     )
     spend(shop, "test/openai-per-request")  # $4: below again
-    watch_account(context, account)
+    context.balance_watch.watch_account(account)
     assert len(outbox.subjects("balance is low")) == 2
 
 
@@ -167,7 +166,7 @@ def test_twenty_concurrent_settles_crossing_the_threshold_start_one_charge(shop:
     before = shop.balance()
     assert shop.deliver(shop.last_event("payment_intent.succeeded")).status_code == 200
     assert shop.balance() == before
-    watch_account(shop.gateway.context, account)  # above the threshold now: nothing more
+    shop.gateway.context.balance_watch.watch_account(account)  # above the threshold now: nothing more
     assert off_session_charges(shop, since) == 1
     assert settings(shop)["auto_topup"]["this_month"] == "10.00"
     shop.books_balanced()
@@ -180,7 +179,7 @@ def test_the_monthly_cap_stops_auto_top_up(shop: Shop) -> None:
     )
     since = len(shop.fake.requests)
     for _ in range(4):
-        watch_account(shop.gateway.context, shop.gateway.account_id)
+        shop.gateway.context.balance_watch.watch_account(shop.gateway.account_id)
     assert off_session_charges(shop, since) == 2
     assert shop.balance() == 10_000_000 + 2000 * CENT
     shop.books_balanced()
@@ -198,7 +197,7 @@ def test_a_declined_card_switches_auto_top_up_off_after_three_attempts_with_an_e
     confirm_address(shop, outbox, "billing@example.com")
     since = len(shop.fake.requests)
     for _ in range(5):
-        watch_account(shop.gateway.context, shop.gateway.account_id)
+        shop.gateway.context.balance_watch.watch_account(shop.gateway.account_id)
     assert off_session_charges(shop, since) == 3
     assert shop.balance() == 10_000_000
     view = settings(shop)

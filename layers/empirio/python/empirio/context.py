@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from empirio.mail import Mailer
     from empirio.payments import Payments
     from empirio.services.alert_address import AlertAddress
+    from empirio.services.balance_watch import BalanceWatch
     from empirio.services.purchasing import Purchasing
     from empirio.services.reconciliation import Reconciliation
     from empirio.store.blobs import BlobStore
@@ -184,6 +185,12 @@ class Context:
         from empirio.services.purchasing import Purchasing
 
         return Purchasing(self.purchases, self.accounts, self.profiles, self.payments, self.terms)
+
+    @property
+    def balance_watch(self) -> BalanceWatch:
+        from empirio.services.balance_watch import BalanceWatch
+
+        return BalanceWatch(self.profiles, self.purchases, self.payments, self.mailer, self.terms)
 
     @cached_property
     def catalog(self) -> Catalog:
