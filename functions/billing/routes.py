@@ -1,10 +1,9 @@
-"""HTTP routes of the billing family (thin: validate, call the billing service, render)."""
+"""HTTP routes of the billing family (thin: parse, call the purchasing or billing-settings service, render)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,14 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from empirio.context import get_context
 from empirio.domain import alert_email
 from empirio.domain.accounts import Principal
-from empirio.domain.billing import AutoTopUp, Profile, usd
+from empirio.domain.billing import Profile, usd
 from empirio.domain.keys import Scope
-from empirio.domain.money import InvalidAmountError, format_usd, parse_usd
+from empirio.domain.money import format_usd
 from empirio.domain.usage import zone
-from empirio.errors import InvalidRequestError
 from empirio.reports import billing_ledger
 from empirio.reports.usage import parse_time
 from empirio.services import purchasing
+from empirio.services.billing_settings import AutoTopUpChange, SettingsChange
 from empirio.web.auth import require_scope, session_of
 from empirio.web.urls import public_root
 
@@ -46,7 +45,7 @@ def create_checkout(body: CheckoutBody, request: Request, principal: Principal =
 @router.get("/v1/billing/quote")
 def get_quote(amount: str, principal: Principal = manage) -> dict[str, Any]:
     """What a purchase of ``amount`` costs with the fee, before paying."""
-    cents, fee = get_context().purchasing.quote(amount)
+    cents, fee = purchasing.quote(get_context().terms, amount)
     return {"object": "billing.quote", "amount": usd(cents), "fee": usd(fee), "total": usd(cents + fee)}
 
 
@@ -129,13 +128,6 @@ class SettingsBody(BaseModel):
         return value or None
 
 
-def _micros(value: str, param: str) -> int:
-    try:
-        return parse_usd(value)
-    except InvalidAmountError as error:
-        raise InvalidRequestError(f"{param} {error}.", param=param) from None
-
-
 def settings_view(profile: Profile) -> dict[str, Any]:
     auto = profile.auto
     return {
@@ -164,53 +156,26 @@ def get_settings(principal: Principal = manage) -> dict[str, Any]:
 
 @router.patch("/v1/billing/settings")
 def patch_settings(body: SettingsBody, request: Request, principal: Principal = manage) -> dict[str, Any]:
-    context = get_context()
-    profile = context.profiles.get(principal.account_id)
-    changes: dict[str, Any] = {}
-    if body.low_balance_threshold is not None:
-        changes["low_balance_threshold"] = _micros(body.low_balance_threshold, "low_balance_threshold")
     session = session_of(request) if principal.via_session else None
+    a = body.auto_topup
+    asked = SettingsChange(
+        low_balance_threshold=body.low_balance_threshold,
+        alert_email=body.alert_email,
+        auto_topup=AutoTopUpChange(a.enabled, a.threshold, a.amount, a.monthly_cap) if a else None,
+    )
     verified = session.email if session else None
-    requested = body.alert_email or (None if profile.alert_email else verified)
-    if body.auto_topup is not None:
-        a = body.auto_topup
-        amount = context.purchasing.quote(a.amount)[0] if a.enabled or a.amount != "0" else 0
-        cap = _micros(a.monthly_cap, "auto_topup.monthly_cap") // 10_000
-        if cap and cap < amount:
-            raise InvalidRequestError(
-                "auto_topup.monthly_cap must be at least one top-up's amount.", param="auto_topup.monthly_cap"
-            )
-        if a.enabled and not profile.auto.payment_method:
-            raise InvalidRequestError(
-                "Save a card first (POST /v1/billing/auto-topup/setup), then turn auto top-up on.",
-                param="auto_topup.enabled",
-                code="card_required",
-            )
-        changes["auto"] = AutoTopUp(
-            enabled=a.enabled,
-            threshold=_micros(a.threshold, "auto_topup.threshold"),
-            amount_cents=amount,
-            monthly_cap_cents=cap,
-            payment_method=profile.auto.payment_method,
-            customer=profile.auto.customer,
-            failures=0 if a.enabled and not profile.auto.enabled else profile.auto.failures,
-        )
-    needs_email = changes.get("low_balance_threshold", profile.low_balance_threshold) > 0
-    if needs_email and not (requested or profile.alert_email):
-        raise InvalidRequestError("Set alert_email: where the low-balance alert goes.", param="alert_email")
-    # The address first: a rate-limited confirmation refuses the whole change before anything is written.
-    profile = context.alert_address.change(profile, requested, verified, public_root(request))
-    return settings_view(context.profiles.save(replace(profile, **changes)))
+    profile = get_context().billing_settings.change(
+        principal.account_id, asked, verified, public_root(request)
+    )
+    return settings_view(profile)
 
 
 @router.post("/v1/billing/auto-topup/setup")
 def setup_auto_top_up(request: Request, principal: Principal = manage) -> dict[str, Any]:
     """A Checkout page (setup mode) that saves the card auto top-up will charge."""
-    context = get_context()
     session = session_of(request) if principal.via_session else None
-    # Stripe may email its customer: only an address known to be wanted there.
-    email = context.profiles.get(principal.account_id).alert_address or (session.email if session else None)
-    return context.purchasing.setup_card(principal.account_id, email, public_root(request))
+    email = session.email if session else None
+    return get_context().purchasing.setup_card(principal.account_id, email, public_root(request))
 
 
 # -- the webhook -------------------------------------------------------------------------------------------------

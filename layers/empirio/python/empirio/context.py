@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from empirio.payments import Payments
     from empirio.services.alert_address import AlertAddress
     from empirio.services.balance_watch import BalanceWatch
+    from empirio.services.billing_settings import BillingSettings
     from empirio.services.purchasing import Purchasing
     from empirio.services.reconciliation import Reconciliation
     from empirio.store.blobs import BlobStore
@@ -191,6 +192,12 @@ class Context:
         from empirio.services.balance_watch import BalanceWatch
 
         return BalanceWatch(self.profiles, self.purchases, self.payments, self.mailer, self.terms)
+
+    @property
+    def billing_settings(self) -> BillingSettings:
+        from empirio.services.billing_settings import BillingSettings
+
+        return BillingSettings(self.profiles, self.terms, self.alert_address)
 
     @cached_property
     def catalog(self) -> Catalog:

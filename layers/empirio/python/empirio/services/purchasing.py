@@ -62,6 +62,15 @@ def purchase_view(purchase: Purchase) -> dict[str, Any]:
     }
 
 
+def quote(terms: Terms, amount: object) -> tuple[int, int]:
+    """(amount, fee) in cents for a requested amount under ``terms``, or a 400 naming ``amount``."""
+    try:
+        cents = terms.parse(amount)
+    except AmountError as error:
+        raise InvalidRequestError(f"amount {error}.", param="amount", code="invalid_amount") from None
+    return cents, terms.fee(cents)
+
+
 class Purchasing:
     """Purchases of credits over the purchases, accounts and profiles, Stripe and the terms of sale."""
 
@@ -78,11 +87,7 @@ class Purchasing:
 
     def quote(self, amount: object) -> tuple[int, int]:
         """(amount, fee) in cents for a requested amount, or a 400 naming ``amount``."""
-        try:
-            cents = self.terms.parse(amount)
-        except AmountError as error:
-            raise InvalidRequestError(f"amount {error}.", param="amount", code="invalid_amount") from None
-        return cents, self.terms.fee(cents)
+        return quote(self.terms, amount)
 
     def checkout(self, account_id: str, amount: object, return_base: str) -> dict[str, Any]:
         """Record a pending purchase and open a hosted Checkout page for it; returns its id and the page's URL."""
@@ -308,9 +313,12 @@ class Purchasing:
         self.profiles.save_card(account_id, customer, method)
         return "card saved"
 
-    def setup_card(self, account_id: str, email: str | None, return_base: str) -> dict[str, Any]:
-        """A Checkout page in setup mode to save the card auto top-up charges."""
+    def setup_card(self, account_id: str, signed_in_email: str | None, return_base: str) -> dict[str, Any]:
+        """A Checkout page in setup mode to save the card auto top-up charges. ``signed_in_email``: the person's
+        (Cognito verified) email when a console session asks, else None."""
         profile = self.profiles.get(account_id)
+        # Stripe may email its customer: only an address known to be wanted there.
+        email = profile.alert_address or signed_in_email
         customer = profile.customer
         if not customer:
             customer = str(self.payments.create_customer(account_id, email)["id"])
