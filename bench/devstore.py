@@ -35,6 +35,7 @@ def _request_ms(context: Any, account_id: str, key_id: str, count: int) -> float
     """Median ms of admit + settle through the Meter (the inference path's two DynamoDB calls)."""
     from empirio.domain.accounts import Principal
     from empirio.domain.pricing import Usage
+    from empirio.domain.usage_record import Outcome
     from empirio.services.metering import MeterRequest
 
     model = context.catalog.get("local/echo")
@@ -52,7 +53,9 @@ def _request_ms(context: Any, account_id: str, key_id: str, count: int) -> float
             )
         )
         context.meter.settle(
-            admission, Usage(input_tokens=20, output_tokens=10), {"model": model.id, "status": "ok"}
+            admission,
+            Usage(input_tokens=20, output_tokens=10),
+            Outcome(model=model.id, provider=model.provider, status="ok"),
         )
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)

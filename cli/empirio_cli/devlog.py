@@ -9,25 +9,26 @@ import time
 from typing import Any
 
 from empirio.domain.money import format_usd
+from empirio.domain.usage_record import UsageRecord
 from empirio.observability import REQUEST_LISTENERS
 
-_records: dict[str, dict[str, Any]] = {}
+_records: dict[str, UsageRecord] = {}
 _lock = threading.Lock()
 
 
-def _remember(record: dict[str, Any]) -> None:
+def _remember(record: UsageRecord) -> None:
     with _lock:
         if len(_records) > 10_000:  # a record whose request never ended (it cannot happen twice)
             _records.clear()
-        _records[str(record.get("request_id"))] = record
+        _records[record.request_id] = record
 
 
-def line(method: str, path: str, status: int, elapsed_ms: float, record: dict[str, Any] | None) -> str:
+def line(method: str, path: str, status: int, elapsed_ms: float, record: UsageRecord | None) -> str:
     parts = [time.strftime("%H:%M:%S"), f"{method} {path}", str(status)]
     if record:
-        parts.append(str(record.get("model", "")))
-        parts.append(f"{record.get('input_tokens', 0)}+{record.get('output_tokens', 0)} tok")
-        parts.append(f"${format_usd(int(record.get('cost', 0)))}")
+        parts.append(record.outcome.model)
+        parts.append(f"{record.input_tokens}+{record.output_tokens} tok")
+        parts.append(f"${format_usd(int(record.cost))}")
     parts.append(f"{elapsed_ms:.0f} ms")
     return "  ".join(parts)
 

@@ -7,11 +7,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from empirio.domain.canonical import Request
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.fallbacks import Attempt, falls_back
+from empirio.domain.usage_record import Outcome
 from empirio.providers.base import Options, UpstreamError
 from empirio.services.metering import Admission
 from functions.inference.gate import Admitted, Call, upstream_error
@@ -38,7 +39,7 @@ class Attempts:
     models: tuple[CatalogModel, ...]  # those available, in order
     tries: list[Attempt]
     fallbacks: bool  # the request named more than one model: its record lists every try
-    void: Callable[[dict[str, Any]], Awaitable[None]]  # the hold released, the failure recorded
+    void: Callable[[Outcome], Awaitable[None]]  # the hold released, the failure recorded
 
     @classmethod
     def of(cls, admitted: Admitted[Request]) -> Attempts:
@@ -92,7 +93,7 @@ class Attempts:
     ) -> None:
         """A failed upstream call is not charged: the hold is voided and the failure recorded with no cost."""
         elapsed = (time.monotonic() - started) * 1000
-        record = self.record(
+        outcome = self.record(
             model,
             streamed,
             "error",
@@ -103,7 +104,7 @@ class Attempts:
             charged=False,
             error_status=status,
         )
-        await self.void(record)
+        await self.void(outcome)
 
     def record(
         self,
@@ -117,28 +118,27 @@ class Attempts:
         ending: Ending = "complete",
         charged: bool = True,
         error_status: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Outcome:
         """The usage record's description of the request (the meter adds the usage and the money)."""
         call = self.call
-        billing = BILLING_STATUS[ending] if charged else "not_charged"
-        record: dict[str, Any] = {
-            "model": model.id,
-            "provider": model.provider,
-            "price_version": call.price_version,
-            "endpoint": call.endpoint,
-            "source": "playground" if call.principal.via_session else "api",
-            "streamed": streamed,
-            "finish_reason": finish,
-            "status": "ok" if not error else ("cancelled" if ending == "disconnected" else "error"),
-            "error_type": ERROR_TYPE.get(ending) if error else None,
-            "error_status": error_status,
-            "error_message": error[:300] if error else None,
-            "billing_status": billing,
-            "latency_ms": round((time.monotonic() - call.started) * 1000),
-            "upstream_latency_ms": round(upstream_ms),
-            "ttft_ms": round(ttft_ms) if ttft_ms is not None else None,
-            **call.app.as_record(),
-        }
-        if self.fallbacks:
-            record["attempts"] = [t.as_record() for t in self.tries]
-        return record
+        return Outcome(
+            model=model.id,
+            provider=model.provider,
+            price_version=call.price_version,
+            endpoint=call.endpoint,
+            source="playground" if call.principal.via_session else "api",
+            streamed=streamed,
+            finish_reason=finish,
+            status="ok" if not error else ("cancelled" if ending == "disconnected" else "error"),
+            error_type=ERROR_TYPE.get(ending) if error else None,
+            error_status=error_status,
+            error_message=error[:300] if error else None,
+            billing_status=BILLING_STATUS[ending] if charged else "not_charged",
+            latency_ms=round((time.monotonic() - call.started) * 1000),
+            upstream_latency_ms=round(upstream_ms),
+            ttft_ms=round(ttft_ms) if ttft_ms is not None else None,
+            app=call.app.name or None,
+            http_referer=call.app.referer,
+            app_title=call.app.title,
+            attempts=tuple(t.as_record() for t in self.tries) if self.fallbacks else None,
+        )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
 
 from fastapi import Request
 
@@ -14,6 +13,7 @@ from empirio.domain import wav
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.media import Speech, SpeechRequest, Transcript, TranscriptionRequest
 from empirio.domain.pricing import Cost, Usage
+from empirio.domain.usage_record import Units
 from empirio.formats.openai_audio import parse_speech, parse_transcription, render_transcript
 from empirio.providers.base import SpeechSynthesizer, Transcriber
 from functions.inference.bodies import max_cost_of, multipart
@@ -83,11 +83,11 @@ class CreateSpeech(Metered[SpeechRequest, SpeechSynthesizer, Speech]):
         )
         return Rendered(result.audio, result.media_type, seconds)
 
-    def record(self, request: SpeechRequest, result: Speech | None) -> dict[str, Any]:
-        return {
-            "audio_ms": _ms(result.seconds) if result and result.seconds is not None else 0,
-            "characters": len(request.input),
-        }
+    def record(self, request: SpeechRequest, result: Speech | None) -> Units:
+        return Units(
+            audio_ms=_ms(result.seconds) if result and result.seconds is not None else 0,
+            characters=len(request.input),
+        )
 
 
 class CreateTranscription(Metered[TranscriptionRequest, Transcriber, Transcript]):
@@ -128,5 +128,5 @@ class CreateTranscription(Metered[TranscriptionRequest, Transcriber, Transcript]
         body, media_type = render_transcript(request, result, cost)
         return Rendered(body.encode("utf-8"), media_type)
 
-    def record(self, request: TranscriptionRequest, result: Transcript | None) -> dict[str, Any]:
-        return {"audio_ms": _ms(result.seconds) if result else 0}
+    def record(self, request: TranscriptionRequest, result: Transcript | None) -> Units:
+        return Units(audio_ms=_ms(result.seconds) if result else 0)

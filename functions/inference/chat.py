@@ -25,6 +25,7 @@ from empirio.domain.fallbacks import envelope
 from empirio.domain.ledger import settle_amounts
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
 from empirio.domain.tokens import estimate_prompt_tokens, typical_prompt_tokens
+from empirio.domain.usage_record import Outcome as Described
 from empirio.providers.registry import provider_for
 from empirio.services.metering import Admission
 from functions.inference.attempts import Attempts
@@ -190,11 +191,11 @@ async def _settle(
     admitted: Admitted[CanonicalRequest],
     model: CatalogModel,
     usage: TokenUsage,
-    record: dict[str, Any],
+    described: Described,
     stored: dict[str, Any] | None,
 ) -> None:
     try:
-        await admitted.settle(model, _usage(usage), record, stored)
+        await admitted.settle(model, _usage(usage), described, stored)
     except Exception:
         # The answer exists; the hold stays pending and the sweeper releases it (the house bears the cost).
         logger.exception("settle failed for %s", admitted.call.request_id)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request
 
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.media import EmbeddingRequest
 from empirio.domain.pricing import Cost, Usage
+from empirio.domain.usage_record import Units
 from empirio.formats.openai_embeddings import parse_request, render_response, worst_case_tokens
 from empirio.providers.base import Embedder, Embeddings
 from functions.inference.gate import Parsed
@@ -43,5 +42,5 @@ class CreateEmbeddings(Metered[EmbeddingRequest, Embedder, Embeddings]):
             )
         )
 
-    def record(self, request: EmbeddingRequest, result: Embeddings | None) -> dict[str, Any]:
-        return {"inputs": len(request.inputs)}
+    def record(self, request: EmbeddingRequest, result: Embeddings | None) -> Units:
+        return Units(inputs=len(request.inputs))

@@ -22,6 +22,7 @@ from empirio.domain.fallbacks import Attempt
 from empirio.domain.keys import Scope
 from empirio.domain.ledger import HOLD_TTL_SECONDS
 from empirio.domain.pricing import Usage
+from empirio.domain.usage_record import Outcome
 from empirio.errors import (
     ApiError,
     InvalidRequestError,
@@ -93,15 +94,15 @@ class Admitted(Generic[P]):
     tries: list[Attempt]  # the others, as tries that failed before the call
     admission: Admission
 
-    async def void(self, record: dict[str, Any]) -> None:
+    async def void(self, outcome: Outcome) -> None:
         """A failed call is not charged: the hold is released and the failure recorded with no cost."""
-        await run_in_threadpool(self.context.meter.void, self.admission, record)
+        await run_in_threadpool(self.context.meter.void, self.admission, outcome)
 
     async def settle(
-        self, model: CatalogModel, usage: Usage, record: dict[str, Any], stored: dict[str, Any] | None
+        self, model: CatalogModel, usage: Usage, outcome: Outcome, stored: dict[str, Any] | None
     ) -> None:
         """The charge (at most the hold), the rest released, the usage record and the answer to replay."""
-        await run_in_threadpool(self.context.meter.settle, self.admission, usage, record, stored, model)
+        await run_in_threadpool(self.context.meter.settle, self.admission, usage, outcome, stored, model)
 
 
 class Front(Protocol[P]):

@@ -5,13 +5,13 @@ metered.py)."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from fastapi import Request
 
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.media import ImageEditRequest, ImageRequest, Images
 from empirio.domain.pricing import Cost, Usage
+from empirio.domain.usage_record import Units
 from empirio.formats.openai_images import parse_edit, parse_request, render_response
 from empirio.providers.base import ImageEditor, ImageGenerator
 from functions.inference.bodies import max_cost_of, multipart
@@ -43,8 +43,8 @@ def render(request: ImageRequest, result: Images, cost: Cost) -> Rendered:
     return json_answer(render_response(request, result, created=int(time.time()), cost=cost))
 
 
-def record(request: ImageRequest, result: Images | None) -> dict[str, Any]:
-    return {"images": len(result.images) if result else 0, "requested_images": request.n}
+def record(request: ImageRequest, result: Images | None) -> Units:
+    return Units(images=len(result.images) if result else 0, requested_images=request.n)
 
 
 class CreateImages(Metered[ImageRequest, ImageGenerator, Images]):
@@ -69,7 +69,7 @@ class CreateImages(Metered[ImageRequest, ImageGenerator, Images]):
     def render(self, request: ImageRequest, result: Images, model: CatalogModel, cost: Cost) -> Rendered:
         return render(request, result, cost)
 
-    def record(self, request: ImageRequest, result: Images | None) -> dict[str, Any]:
+    def record(self, request: ImageRequest, result: Images | None) -> Units:
         return record(request, result)
 
 
@@ -100,5 +100,5 @@ class EditImages(Metered[ImageEditRequest, ImageEditor, Images]):
     def render(self, request: ImageEditRequest, result: Images, model: CatalogModel, cost: Cost) -> Rendered:
         return render(request.base, result, cost)
 
-    def record(self, request: ImageEditRequest, result: Images | None) -> dict[str, Any]:
+    def record(self, request: ImageEditRequest, result: Images | None) -> Units:
         return record(request.base, result)

@@ -21,7 +21,7 @@ from empirio.context import Context
 from empirio.domain.catalog import CatalogModel
 from empirio.domain.ledger import settle_amounts
 from empirio.domain.pricing import Cost, Usage, cost_micros, price_parts
-from empirio.domain.usage import unit_record
+from empirio.domain.usage_record import Outcome, Units, unit_outcome
 from empirio.formats import openai_chat
 from empirio.providers.base import UpstreamError
 from empirio.providers.registry import adapter
@@ -75,9 +75,9 @@ class Metered(ABC, Generic[P, A, T]):
     @abstractmethod
     def render(self, request: P, result: T, model: CatalogModel, cost: Cost) -> Rendered: ...
 
-    def record(self, request: P, result: T | None) -> dict[str, Any]:
+    def record(self, request: P, result: T | None) -> Units:
         """What the usage record adds for this endpoint (``result`` None: the call failed)."""
-        return {}
+        return Units()
 
     def resolve(self, context: Context, request: P) -> tuple[CatalogModel, ...]:
         model, _ = resolve_one(context, self.model_of(request), self.path, self.kind)
@@ -103,8 +103,8 @@ class Metered(ABC, Generic[P, A, T]):
                 cast(A, adapter(model.provider)), request, model
             )  # resolve checked kind
         except UpstreamError as error:
-            failed = describe(call, model, upstream_started, error.message, error.status)
-            await admitted.void({**failed, **self.record(request, None)})
+            units = self.record(request, None)
+            await admitted.void(describe(call, model, upstream_started, error.message, error.status, units))
             raise upstream_error(error) from None
         usage = self.usage_of(request, result, model)
         charge = settle_amounts(admission.hold.amount, cost_micros(usage, model.pricing)).charge
@@ -113,7 +113,7 @@ class Metered(ABC, Generic[P, A, T]):
         stored = None
         if rendered.media_type == "application/json" and len(rendered.body) < MAX_STORED_RESPONSE:
             stored = {"status": 200, "content_type": rendered.media_type, "body": rendered.body.decode()}
-        done = {**describe(call, model, upstream_started), **self.record(request, result)}
+        done = describe(call, model, upstream_started, units=self.record(request, result))
         await admitted.settle(model, usage, done, stored)
         headers = {
             "x-request-id": call.request_id,
@@ -161,10 +161,11 @@ def describe(
     upstream_started: float,
     error: str | None = None,
     status: int | None = None,
-) -> dict[str, Any]:
+    units: Units | None = None,
+) -> Outcome:
     """The usage record's description of the request (the meter adds the usage and the money)."""
     now = time.monotonic()
-    return unit_record(
+    return unit_outcome(
         model.id,
         model.provider,
         call.endpoint,
@@ -172,7 +173,8 @@ def describe(
         source="playground" if call.principal.via_session else "api",
         latency_ms=round((now - call.started) * 1000),
         upstream_latency_ms=round((now - upstream_started) * 1000),
-        app=call.app.as_record(),
+        app=call.app,
         error=error,
         error_status=status,
+        units=units,
     )

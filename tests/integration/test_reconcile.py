@@ -33,7 +33,7 @@ def test_a_provider_billing_more_than_the_hold_is_reported_by_account_and_model(
     settled = books.meter.settle(admission, Usage(input_tokens=500, output_tokens=10))
     assert settled.charged == admission.hold.amount == 30 and settled.cost == 520
     assert books.account().available == 1_000_000 - 30  # the customer pays the hold, never more
-    record = next(r for r in aws.usage.records_for_account(books.account_id, 0, 10**12))
+    record = next(r.to_item() for r in aws.usage.records_for_account(books.account_id, 0, 10**12))
     assert (record["cost"], record["price"], record["house_loss"]) == (30, 520, 490)
 
     report = aws.reconciliation.report()
@@ -47,7 +47,7 @@ def test_a_provider_billing_more_than_the_hold_is_reported_by_account_and_model(
 def test_a_usage_record_whose_loss_disagrees_with_its_hold_is_a_difference(make_books: Any, aws: Any) -> None:
     books: Books = make_books(credits=1_000_000)
     books.meter.settle(books.admit(prompt=10, max_tokens=10), Usage(input_tokens=500, output_tokens=10))
-    record = next(r for r in aws.usage.records_for_account(books.account_id, 0, 10**12))
+    record = next(r.to_item() for r in aws.usage.records_for_account(books.account_id, 0, 10**12))
     aws.client.update_item(
         TableName=aws.settings.table_name("usage"),
         Key=to_item({k: record[k] for k in usage_key(aws)}),

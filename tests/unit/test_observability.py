@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from empirio.domain.keys import generate_key
+from empirio.domain.usage_record import UsageRecord
 from empirio.observability import RedactSecrets, request_metrics
 
 
@@ -25,17 +26,19 @@ def test_request_metrics_are_emf_by_model_and_provider(
 ) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     request_metrics(
-        {
-            "model": "openai/gpt-4o",
-            "provider": "openai",
-            "input_tokens": 10,
-            "output_tokens": 5,
-            "cost": 75,
-            "latency_ms": 120,
-            "ttft_ms": 40,
-            "status": "ok",
-            "request_id": "req_x",
-        }
+        UsageRecord.from_item(
+            {
+                "model": "openai/gpt-4o",
+                "provider": "openai",
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "cost": 75,
+                "latency_ms": 120,
+                "ttft_ms": 40,
+                "status": "ok",
+                "request_id": "req_x",
+            }
+        )
     )
     emf = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     metrics = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}

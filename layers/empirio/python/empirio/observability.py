@@ -17,6 +17,8 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
+from empirio.domain.usage_record import UsageRecord
+
 _KEY = re.compile(r"sk-empiriolabs-[0-9A-Za-z]{4,}")
 NAMESPACE = "EmpirioLabs"
 # The request being served; every log record carries it (Lambda's JSON log format prints extra attributes).
@@ -85,23 +87,22 @@ def emit_metrics(service: str, values: dict[str, tuple[float, str]], dimensions:
 
 
 # Called with each settled request's usage record (the dev server prints one line per request from it).
-REQUEST_LISTENERS: list[Callable[[dict[str, Any]], None]] = []
+REQUEST_LISTENERS: list[Callable[[UsageRecord], None]] = []
 
 
-def request_metrics(record: dict[str, Any]) -> None:
+def request_metrics(record: UsageRecord) -> None:
     """Requests, tokens, cost, latency and errors of one inference request, by model and provider."""
     for listener in REQUEST_LISTENERS:
         listener(record)
-    values = {
+    outcome = record.outcome
+    values: dict[str, tuple[float, str]] = {
         "Requests": (1, "Count"),
-        "InputTokens": (record.get("input_tokens", 0), "Count"),
-        "OutputTokens": (record.get("output_tokens", 0), "Count"),
-        "CostMicroUSD": (record.get("cost", 0), "Count"),
-        "Latency": (record.get("latency_ms", 0), "Milliseconds"),
-        "Errors": (1 if record.get("status") == "error" else 0, "Count"),
+        "InputTokens": (record.input_tokens, "Count"),
+        "OutputTokens": (record.output_tokens, "Count"),
+        "CostMicroUSD": (record.cost, "Count"),
+        "Latency": (outcome.latency_ms or 0, "Milliseconds"),
+        "Errors": (1 if outcome.status == "error" else 0, "Count"),
     }
-    if record.get("ttft_ms") is not None:
-        values["TimeToFirstToken"] = (record["ttft_ms"], "Milliseconds")
-    emit_metrics(
-        "inference", values, {"model": str(record.get("model")), "provider": str(record.get("provider"))}
-    )
+    if outcome.ttft_ms is not None:
+        values["TimeToFirstToken"] = (outcome.ttft_ms, "Milliseconds")
+    emit_metrics("inference", values, {"model": str(outcome.model), "provider": str(outcome.provider)})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from empirio.domain.accounts import Account
+from empirio.domain.usage_record import UsageRecord
 
 
 @dataclass(frozen=True)
@@ -20,13 +21,13 @@ class HouseLoss:
     requests: int
 
 
-def house_losses(account_id: str, usage_records: Iterable[dict[str, Any]]) -> list[HouseLoss]:
+def house_losses(account_id: str, usage_records: Iterable[UsageRecord]) -> list[HouseLoss]:
     """The house's losses on an account, by model (none when every hold covered its price)."""
     by_model: dict[str, list[int]] = {}
     for record in usage_records:
-        loss = int(record.get("house_loss", 0))
+        loss = int(record.house_loss)
         if loss:
-            totals = by_model.setdefault(str(record.get("model", "")), [0, 0])
+            totals = by_model.setdefault(str(record.outcome.model), [0, 0])
             totals[0] += loss
             totals[1] += 1
     return [HouseLoss(account_id, model, amount, n) for model, (amount, n) in sorted(by_model.items())]
@@ -45,7 +46,7 @@ class Difference:
 
 
 def reconcile_account(
-    account: Account, entries: Iterable[dict[str, Any]], usage_records: Iterable[dict[str, Any]]
+    account: Account, entries: Iterable[dict[str, Any]], usage_records: Iterable[UsageRecord]
 ) -> list[Difference]:
     """Differences between the stored balance, the ledger and the usage records of one account (none: books ok).
 
@@ -65,16 +66,13 @@ def reconcile_account(
     pending = sum(int(e["amount"]) for e in entries if e["kind"] == "hold" and e.get("status") == "pending")
     reversals = sum(int(e["amount"]) for e in entries if e["kind"] in {"refund", "dispute"})
     usage_records = list(usage_records)
-    usage = sum(int(r.get("cost", 0)) for r in usage_records)
+    usage = sum(int(r.cost) for r in usage_records)
     held_losses = sum(
         int(e.get("house_loss", 0)) for e in entries if e["kind"] == "hold" and e.get("status") == "settled"
     )
-    usage_losses = sum(int(r.get("house_loss", 0)) for r in usage_records)
+    usage_losses = sum(int(r.house_loss) for r in usage_records)
     unbalanced = sum(
-        1
-        for r in usage_records
-        if isinstance(r.get("price"), int)
-        and r["price"] != int(r.get("cost", 0)) + int(r.get("house_loss", 0))
+        1 for r in usage_records if isinstance(r.price, int) and r.price != int(r.cost) + int(r.house_loss)
     )
     checks = (
         ("balance", account.topped_up, account.available + account.held + account.charged + account.reversed),

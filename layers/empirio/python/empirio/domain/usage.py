@@ -1,6 +1,6 @@
 """Usage aggregation: per-request records folded into totals by model, key, day and hour (pure).
 
-A record is a dict as the settle transaction stores it; hours are UTC epoch seconds at the start of the hour.
+A record is an ``empirio.domain.usage_record.UsageRecord``; hours are UTC epoch seconds at the start of the hour.
 Rollups and the raw-record path of GET /v1/usage use the same functions, so their sums agree by construction.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from empirio.domain.histogram import Histogram
+from empirio.domain.usage_record import UsageRecord
 
 HOUR = 3600
 # Rollups keep 15-minute cells (inside hourly items): every UTC offset in use is a multiple of 15 minutes, so a
@@ -33,40 +34,6 @@ TOTAL_FIELDS = (
 )
 # Units of the endpoints that are not chat, packed after the histograms (cells packed before them read as 0).
 UNIT_FIELDS = ("images", "audio_ms", "video_ms")
-
-
-def unit_record(
-    model_id: str,
-    provider: str,
-    endpoint: str,
-    *,
-    price_version: str | None,
-    source: str,
-    latency_ms: int,
-    upstream_latency_ms: int,
-    app: dict[str, Any],
-    error: str | None = None,
-    error_status: int | None = None,
-) -> dict[str, Any]:
-    """A usage record's description of a request that is not chat (the meter adds the usage and the money): what
-    was called, how it ended, how long it took, and the app that sent it."""
-    return {
-        "model": model_id,
-        "provider": provider,
-        "price_version": price_version,
-        "endpoint": endpoint,
-        "source": source,
-        "streamed": False,
-        "finish_reason": "stop" if error is None else None,
-        "status": "ok" if error is None else "error",
-        "error_type": "upstream" if error else None,
-        "error_status": error_status,
-        "error_message": error[:300] if error else None,
-        "billing_status": "complete" if error is None else "not_charged",
-        "latency_ms": latency_ms,
-        "upstream_latency_ms": upstream_latency_ms,
-        **app,
-    }
 
 
 def hour_of(timestamp: int) -> int:
@@ -101,15 +68,17 @@ class Totals:
     latency: Histogram = field(default_factory=Histogram)  # total latency, ms
     ttft: Histogram = field(default_factory=Histogram)  # time to first token of streamed requests, ms
 
-    def add_record(self, record: dict[str, Any]) -> None:
+    def add_record(self, record: UsageRecord) -> None:
         self.requests += 1
-        for name in (*TOTAL_FIELDS[1:], *UNIT_FIELDS):
-            setattr(self, name, getattr(self, name) + int(record.get(name) or 0))
-        self.last_at = max(self.last_at, int(record.get("created_at") or 0))
-        if record.get("latency_ms") is not None:
-            self.latency.add_value(int(record["latency_ms"]))
-        if record.get("ttft_ms") is not None:
-            self.ttft.add_value(int(record["ttft_ms"]))
+        for name in TOTAL_FIELDS[1:]:
+            setattr(self, name, getattr(self, name) + int(getattr(record, name) or 0))
+        for name in UNIT_FIELDS:
+            setattr(self, name, getattr(self, name) + int(getattr(record.outcome.units, name) or 0))
+        self.last_at = max(self.last_at, int(record.created_at or 0))
+        if record.outcome.latency_ms is not None:
+            self.latency.add_value(int(record.outcome.latency_ms))
+        if record.outcome.ttft_ms is not None:
+            self.ttft.add_value(int(record.outcome.ttft_ms))
 
     def add(self, other: Totals) -> None:
         for name in (*TOTAL_FIELDS, *UNIT_FIELDS):
@@ -267,17 +236,17 @@ def split_range(
     return quarters, raw
 
 
-def rollup_rows(records: Iterable[dict[str, Any]]) -> dict[tuple[str, int, str, str, str], Totals]:
+def rollup_rows(records: Iterable[UsageRecord]) -> dict[tuple[str, int, str, str, str], Totals]:
     """(account, quarter hour, model, key, app) → totals: what the rollup stores for the records of closed
     hours."""
     rows: dict[tuple[str, int, str, str, str], Totals] = {}
     for record in records:
         key = (
-            record["account_id"],
-            quarter_of(int(record["created_at"])),
-            record["model"],
-            record.get("key_id", ""),
-            record.get("app") or "",
+            record.account_id,
+            quarter_of(int(record.created_at)),
+            record.outcome.model,
+            record.key_id or "",
+            record.outcome.app or "",
         )
         rows.setdefault(key, Totals()).add_record(record)
     return rows

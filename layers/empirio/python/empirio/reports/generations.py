@@ -11,6 +11,7 @@ from itertools import islice
 from typing import Any
 
 from empirio.domain.money import format_usd
+from empirio.domain.usage_record import UsageRecord
 from empirio.errors import InvalidRequestError, NotFoundError
 from empirio.store.usage import UsageStore
 
@@ -49,30 +50,33 @@ def request_id_of(generation_id: str) -> str:
     return generation_id
 
 
-def generation_view(record: dict[str, Any], key_names: dict[str, str] | None = None) -> dict[str, Any]:
+def generation_view(record: UsageRecord, key_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """GET /v1/generations/{id}'s body: the stored record less its index keys, account and house figures, with
+    the app, the id, the cost in dollars and the defaults of records written before those fields existed."""
+    outcome = record.outcome
     view = {
         k: v
-        for k, v in record.items()
+        for k, v in record.to_item().items()
         if k not in {"sort_key", "hour_shard", "account_id", "price", "house_loss"}
     }
     view.update(
-        app=record.get("app"),
-        http_referer=record.get("http_referer"),
-        app_title=record.get("app_title"),
-        id=record["request_id"],
+        app=outcome.app,
+        http_referer=outcome.http_referer,
+        app_title=outcome.app_title,
+        id=record.request_id,
         object="generation",
-        cost=format_usd(int(record.get("cost", 0))),
-        source=record.get("source") or "api",
-        billing_status=record.get("billing_status") or "complete",
+        cost=format_usd(int(record.cost)),
+        source=outcome.source or "api",
+        billing_status=outcome.billing_status or "complete",
     )
     if key_names is not None:
-        view["key_name"] = key_names.get(record.get("key_id") or "", "")
+        view["key_name"] = key_names.get(record.key_id or "", "")
     return view
 
 
-def _owned(store: UsageStore, account_id: str, generation_id: str, param: str) -> dict[str, Any]:
+def _owned(store: UsageStore, account_id: str, generation_id: str, param: str) -> UsageRecord:
     record = store.record(request_id_of(generation_id))
-    if record is None or record.get("account_id") != account_id:
+    if record is None or record.account_id != account_id:
         raise NotFoundError(
             f"No generation with id {generation_id!r}.", param=param, code="generation_not_found"
         )
@@ -105,7 +109,7 @@ def list_generations(
     before = None
     if after:
         try:
-            before = _owned(store, account_id, after, "after")["sort_key"]
+            before = _owned(store, account_id, after, "after").sort_key
         except NotFoundError:
             raise InvalidRequestError(
                 f"Invalid value for 'after': no generation {after!r}.", param="after"
@@ -155,7 +159,7 @@ def export_csv(
     records = store.iter_records(account_id, start, end, filters, newest_first=False, page_size=1000)
     for rows, record in enumerate(records, start=1):
         view = generation_view(record, key_names)
-        view["created_at"] = datetime.fromtimestamp(int(record["created_at"]), UTC).isoformat()
+        view["created_at"] = datetime.fromtimestamp(int(record.created_at), UTC).isoformat()
         writer.writerow([csv_cell(view.get(c)) for c in CSV_COLUMNS])
         if rows % 1000 == 0:
             yield buffer.getvalue()

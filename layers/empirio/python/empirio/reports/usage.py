@@ -70,15 +70,15 @@ def grouped(
             groups.setdefault(key, Totals()).add(row["totals"])
     for a, b in raw_ranges:
         for record in store.records_for_account(account_id, a, b):
-            created = int(record["created_at"])
+            created = int(record.created_at)
             key = group_key(
-                record["model"],
-                record.get("key_id", ""),
+                record.outcome.model,
+                record.key_id or "",
                 hour_of(created),
                 group_by,
                 tz,
                 created,
-                app=record.get("app") or "",
+                app=record.outcome.app or "",
             )
             groups.setdefault(key, Totals()).add_record(record)
     return groups

@@ -5,7 +5,7 @@ This is what the inference path calls around every upstream call:
     admission = meter.admit(MeterRequest(...))      # 402 / 429 / 409 / 422 / 503 raise here: no upstream call
     try: ... call upstream with admission.max_tokens ...
     except: meter.void(admission); raise
-    meter.settle(admission, usage, record)          # charge ≤ hold, usage record, TPM corrected
+    meter.settle(admission, usage, outcome)         # charge ≤ hold, usage record, TPM corrected
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from empirio.domain.ledger import HOLD_TTL_SECONDS, settle_amounts
 from empirio.domain.limits import BucketState, correction_us, overtaken, plan, state
 from empirio.domain.pricing import Usage, cost_micros
 from empirio.domain.usage import hour_shard
+from empirio.domain.usage_record import Outcome, UsageRecord
 from empirio.errors import (
     ApiError,
     IdempotencyConflictError,
@@ -252,28 +253,28 @@ class Meter:
         self,
         admission: Admission,
         usage: Usage,
-        record: dict[str, Any] | None = None,
+        outcome: Outcome | None = None,
         response: dict[str, Any] | None = None,
         model: CatalogModel | None = None,
     ) -> Settled:
         """Charge the usage (never more than the hold), write the usage record, store the idempotent response.
         ``model`` is the one that served when it is not the one admitted (a fallback): its prices apply."""
-        return self.settle_hold(admission.request, admission.hold, usage, record, response, model)
+        return self.settle_hold(admission.request, admission.hold, usage, outcome, response, model)
 
     def settle_hold(
         self,
         req: MeterRequest,
         hold: Hold,
         usage: Usage,
-        record: dict[str, Any] | None = None,
+        outcome: Outcome | None = None,
         response: dict[str, Any] | None = None,
         model: CatalogModel | None = None,
     ) -> Settled:
         """``settle`` for a hold read back from the ledger (a job settled by whoever observes its end)."""
         cost = cost_micros(usage, (model or req.model).pricing)
         split = settle_amounts(hold.amount, cost)
-        usage_record = self._usage_record(req, usage, split.charge, cost, split.house_loss, record)
-        result = self.ledger.settle(hold, split, usage.total_tokens, usage_record, response)
+        usage_record = self._usage_record(req, usage, split.charge, cost, split.house_loss, outcome)
+        result = self.ledger.settle(hold, split, usage.total_tokens, usage_record.to_item(), response)
         request_metrics(usage_record)
         if result.settled:
             self._hints.shift_tpm(
@@ -293,37 +294,37 @@ class Meter:
         charge: int,
         price: int,
         house_loss: int,
-        record: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+        outcome: Outcome | None,
+    ) -> UsageRecord:
+        """The one place a usage record is made: the caller's outcome (or, without one, the admitted model) with
+        the ids, the time, the index keys, the usage and the money."""
         now = int(self._clock())
-        return {
-            "request_id": req.request_id,
-            "account_id": req.principal.account_id,
-            "key_id": req.principal.key_id,
-            "model": req.model.id,
-            "provider": req.model.provider,
-            "created_at": now,
-            "sort_key": f"{now:012d}#{req.request_id}",
-            "hour_shard": hour_shard(now, req.request_id),
-            "input_tokens": usage.input_tokens,
-            "output_tokens": usage.output_tokens,
-            "cached_input_tokens": usage.cached_input_tokens,
-            "reasoning_tokens": usage.reasoning_tokens,
-            "cost": charge,
-            "price": price,
-            "house_loss": house_loss,
-            **(record or {}),
-        }
+        return UsageRecord(
+            request_id=req.request_id,
+            account_id=req.principal.account_id,
+            key_id=req.principal.key_id,
+            created_at=now,
+            sort_key=f"{now:012d}#{req.request_id}",
+            hour_shard=hour_shard(now, req.request_id),
+            outcome=outcome or Outcome(model=req.model.id, provider=req.model.provider),
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cached_input_tokens=usage.cached_input_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            cost=charge,
+            price=price,
+            house_loss=house_loss,
+        )
 
-    def void(self, admission: Admission, record: dict[str, Any] | None = None) -> SettleResult:
-        """Release the whole hold: the upstream call failed before producing anything billable. With ``record``
+    def void(self, admission: Admission, outcome: Outcome | None = None) -> SettleResult:
+        """Release the whole hold: the upstream call failed before producing anything billable. With ``outcome``
         (what the failure was), a usage record with no usage and no cost is written in the same transaction."""
-        return self.void_hold(admission.request, admission.hold, record)
+        return self.void_hold(admission.request, admission.hold, outcome)
 
-    def void_hold(self, req: MeterRequest, hold: Hold, record: dict[str, Any] | None = None) -> SettleResult:
+    def void_hold(self, req: MeterRequest, hold: Hold, outcome: Outcome | None = None) -> SettleResult:
         """``void`` for a hold read back from the ledger (a failed or cancelled job)."""
-        usage_record = self._usage_record(req, Usage(), 0, 0, 0, record) if record is not None else None
-        result = self.ledger.void(hold, usage_record)
+        record = self._usage_record(req, Usage(), 0, 0, 0, outcome) if outcome is not None else None
+        result = self.ledger.void(hold, record.to_item() if record is not None else None)
         if result.settled:
             self._hints.shift_tpm(hold.account_id, correction_us(hold.tpm_limit, hold.tpm_cost, 0))
         return result

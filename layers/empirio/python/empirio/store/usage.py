@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from empirio.domain.usage import Cell, Totals, hour_shards, pack_cells, unpack_cells
+from empirio.domain.usage_record import UsageRecord
 from empirio.store.dynamo import call, from_item, to_item, values
 
 WATERMARK_KEY = {"account_id": "__rollup__", "bucket": "watermark"}
@@ -26,23 +27,24 @@ class UsageStore:
                 return items
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def record(self, request_id: str) -> dict[str, Any] | None:
+    def record(self, request_id: str) -> UsageRecord | None:
         response = call(
             self._db.get_item,
             TableName=self._usage,
             Key=to_item({"request_id": request_id}),
             ConsistentRead=True,
         )
-        return from_item(response["Item"]) if "Item" in response else None
+        return UsageRecord.from_item(from_item(response["Item"])) if "Item" in response else None
 
-    def records_for_account(self, account_id: str, start: int, end: int) -> list[dict[str, Any]]:
+    def records_for_account(self, account_id: str, start: int, end: int) -> list[UsageRecord]:
         """Records created in [start, end) (epoch seconds)."""
-        return self._query_all(
+        items = self._query_all(
             TableName=self._usage,
             IndexName="by_account",
             KeyConditionExpression="account_id = :a AND sort_key BETWEEN :lo AND :hi",
             ExpressionAttributeValues=values(a=account_id, lo=f"{start:012d}#", hi=f"{end - 1:012d}#~"),
         )
+        return [UsageRecord.from_item(item) for item in items]
 
     def iter_records(
         self,
@@ -54,7 +56,7 @@ class UsageStore:
         newest_first: bool = True,
         before: str | None = None,
         page_size: int = 500,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[UsageRecord]:
         """An account's records created in [start, end), in a stable order (time, then request id), matching
         ``filters`` (attribute = value), read page by page as the caller consumes them. ``before`` is a sort key
         to continue after (exclusive) in the iteration order."""
@@ -82,22 +84,25 @@ class UsageStore:
         while True:
             response = call(self._db.query, **kwargs)
             for item in response.get("Items", []):
-                record = from_item(item)
-                if record["sort_key"] != before:  # BETWEEN is inclusive: the cursor's own record was served
+                record = UsageRecord.from_item(from_item(item))
+                if record.sort_key != before:  # BETWEEN is inclusive: the cursor's own record was served
                     yield record
             if "LastEvaluatedKey" not in response:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def records_for_hour(self, hour: int) -> list[dict[str, Any]]:
+    def records_for_hour(self, hour: int) -> list[UsageRecord]:
         """Every account's records of one hour, from the sharded by_hour index."""
-        records: list[dict[str, Any]] = []
+        records: list[UsageRecord] = []
         for shard in hour_shards(hour):
-            records += self._query_all(
-                TableName=self._usage,
-                IndexName="by_hour",
-                KeyConditionExpression="hour_shard = :s",
-                ExpressionAttributeValues=values(s=shard),
+            records += map(
+                UsageRecord.from_item,
+                self._query_all(
+                    TableName=self._usage,
+                    IndexName="by_hour",
+                    KeyConditionExpression="hour_shard = :s",
+                    ExpressionAttributeValues=values(s=shard),
+                ),
             )
         return records
 
