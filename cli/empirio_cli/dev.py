@@ -17,7 +17,6 @@ from fastapi import FastAPI
 from empirio import startup
 from empirio.context import Context, get_context, reset_context
 from empirio.families import FAMILIES
-from empirio.services import video_jobs
 from empirio.services.metering import sweep
 from empirio.services.rollup import run_rollup
 from empirio.settings import Settings
@@ -84,7 +83,7 @@ def start_jobs(context: Context, every_seconds: float = 60.0, watch_seconds: flo
         while not stop.wait(watch_seconds):
             try:
                 context.balance_watch.watch_all()
-                asyncio.run(video_jobs.poll_open(context))  # the sweeper's first step, more often locally
+                asyncio.run(context.video_jobs.poll_open())  # the sweeper's first step, more often locally
             except Exception:
                 logger.exception("balance watch or video poll failed")
 

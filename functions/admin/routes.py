@@ -5,16 +5,44 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 
 from empirio.context import get_context
+from empirio.domain.money import format_usd
 from empirio.services.metering import sweep
 from empirio.services.rollup import run_rollup
 from empirio.web.auth import principal_cache, require_admin
 from empirio.web.idempotency import idempotency_key_header
-from empirio.web.views import KeyCreate, account_view, key_view, limits_view
-from functions.admin import service
+from empirio.web.views import KeyCreate, UsdAmount, account_view, key_view, limits_view
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
+
+
+class LimitsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rpm: int | None = Field(default=None, ge=1, le=1_000_000)
+    tpm: int | None = Field(default=None, ge=1, le=10_000_000_000)
+    max_keys: int | None = Field(default=None, ge=1, le=10_000)
+    max_chats: int | None = Field(default=None, ge=0, le=100_000)
+
+    def changes(self) -> dict[str, int]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    credits: UsdAmount = "0.00"
+    limits: LimitsPatch | None = None
+
+
+class CreditsAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: UsdAmount
+    note: str | None = Field(default=None, max_length=500)
 
 
 @router.get("/accounts")
@@ -24,8 +52,9 @@ def list_accounts(limit: int = 100, after: str | None = None) -> dict[str, Any]:
 
 
 @router.post("/accounts", status_code=201)
-def create_account(body: service.AccountCreate) -> dict[str, Any]:
-    return service.create_account(get_context(), body)
+def create_account(body: AccountCreate) -> dict[str, Any]:
+    limits = body.limits.changes() if body.limits else {}
+    return account_view(get_context().admin.create_account(body.name, body.credits, limits))
 
 
 @router.get("/accounts/{account_id}")
@@ -36,10 +65,14 @@ def get_account(account_id: str) -> dict[str, Any]:
 @router.post("/accounts/{account_id}/credits")
 def add_credits(
     account_id: str,
-    body: service.CreditsAdd,
+    body: CreditsAdd,
     idempotency_key: str | None = Depends(idempotency_key_header),
 ) -> dict[str, Any]:
-    return service.add_credits(get_context(), account_id, body, idempotency_key)
+    result = get_context().admin.add_credits(account_id, body.amount, idempotency_key, body.model_dump())
+    return {
+        **account_view(result.account),
+        "credit": {"id": result.entry_id, "amount": format_usd(result.amount), "replayed": result.replayed},
+    }
 
 
 @router.get("/accounts/{account_id}/keys")
@@ -66,7 +99,7 @@ def revoke_key(account_id: str, key_id: str) -> dict[str, Any]:
 
 
 @router.patch("/accounts/{account_id}/limits")
-def set_limits(account_id: str, body: service.LimitsPatch) -> dict[str, Any]:
+def set_limits(account_id: str, body: LimitsPatch) -> dict[str, Any]:
     account = get_context().accounts.set_limits(account_id, body.changes())
     return {"account_id": account.account_id, **limits_view(account.limits)}
 

@@ -114,7 +114,7 @@ async def _job(context: Context, request: Request, video_id: str) -> dict[str, A
     job = await run_in_threadpool(context.jobs.get, principal.account_id, video_id)
     if job is None or not video_id.startswith("video_"):
         raise NotFoundError(f"No video with id {video_id!r}.", param="video_id", code="video_not_found")
-    return await video_jobs.observe(context, job)
+    return await context.video_jobs.observe(job)
 
 
 async def retrieve(context: Context, request: Request, video_id: str) -> Response:
@@ -158,11 +158,12 @@ async def listing(context: Context, request: Request) -> Response:
         request.query_params.get("after") or None,
         order == "desc",
     )
-    observed = await asyncio.gather(*(video_jobs.observe(context, job) for job in jobs))
+    service = context.video_jobs
+    observed = await asyncio.gather(*(service.observe(job) for job in jobs))
     return JSONResponse(render_list(list(observed), more))
 
 
 async def delete(context: Context, request: Request, video_id: str) -> Response:
     job = await _job(context, request, video_id)
-    await video_jobs.cancel(context, job)
+    await context.video_jobs.cancel(job)
     return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})

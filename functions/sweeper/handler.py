@@ -8,7 +8,6 @@ from typing import Any
 
 from empirio import startup
 from empirio.context import get_context
-from empirio.services import video_jobs
 from empirio.services.metering import sweep
 
 startup.check()  # a bad setting or catalog fails the init, with one line naming it
@@ -16,6 +15,6 @@ startup.check()  # a bad setting or catalog fails the init, with one line naming
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     ctx = get_context()
-    ended = asyncio.run(video_jobs.poll_open(ctx))
+    ended = asyncio.run(ctx.video_jobs.poll_open())
     report = sweep(ctx.ledger)
     return {"videos_ended": ended, "expired": report.expired, "lost_races": report.lost_races}

@@ -188,11 +188,11 @@ def test_the_sweeper_settles_a_job_no_one_asks_about_again(gateway: Gateway) -> 
     before = gateway.balance()
     video = client.videos.create(model="local/video", prompt="unwatched", seconds="2")
     time.sleep(0.2)
-    assert asyncio.run(video_jobs.poll_open(gateway.context)) == 1
+    assert asyncio.run(gateway.context.video_jobs.poll_open()) == 1
     job = gateway.context.jobs.get(gateway.account_id, video.id)
     assert job is not None and job["status"] == "completed"
     assert gateway.balance() == before - 100_000 and _held(gateway) == 0
-    assert asyncio.run(video_jobs.poll_open(gateway.context)) == 0
+    assert asyncio.run(gateway.context.video_jobs.poll_open()) == 0
 
 
 def test_deleting_an_unfinished_job_cancels_it_without_charge(gateway: Gateway) -> None:

@@ -38,11 +38,13 @@ if TYPE_CHECKING:
     from empirio.domain.billing import Terms
     from empirio.mail import Mailer
     from empirio.payments import Payments
+    from empirio.services.admin import Admin
     from empirio.services.alert_address import AlertAddress
     from empirio.services.balance_watch import BalanceWatch
     from empirio.services.billing_settings import BillingSettings
     from empirio.services.purchasing import Purchasing
     from empirio.services.reconciliation import Reconciliation
+    from empirio.services.video_jobs import VideoJobs
     from empirio.store.blobs import BlobStore
     from empirio.store.jobs import JobStore
     from empirio.store.profiles import ProfileStore
@@ -170,6 +172,12 @@ class Context:
     # The services hold no state of their own: each access builds one over the context's current stores.
 
     @property
+    def admin(self) -> Admin:
+        from empirio.services.admin import Admin
+
+        return Admin(self.accounts)
+
+    @property
     def alert_address(self) -> AlertAddress:
         from empirio.services.alert_address import AlertAddress
 
@@ -180,6 +188,12 @@ class Context:
         from empirio.services.reconciliation import Reconciliation
 
         return Reconciliation(self.accounts, self.usage, self.ledger)
+
+    @property
+    def video_jobs(self) -> VideoJobs:
+        from empirio.services.video_jobs import VideoJobs
+
+        return VideoJobs(self.catalog, self.jobs, self.blobs, self.ledger, self.meter)
 
     @property
     def purchasing(self) -> Purchasing:

@@ -1,61 +1,35 @@
-"""Operator use cases: accounts, top-ups, keys and limits, over the stores."""
+"""Operator use cases over the accounts: opening an account with its first credit, and topping one up (once
+per idempotency key). The requests' models and the views are the admin routes'."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from empirio.context import Context
-from empirio.domain.accounts import Limits
-from empirio.domain.money import format_usd, parse_usd
+from empirio.domain.accounts import Account, Limits
+from empirio.domain.money import parse_usd
 from empirio.errors import InvalidRequestError
 from empirio.store.accounts import request_fingerprint
-from empirio.web.views import UsdAmount, account_view
+
+if TYPE_CHECKING:
+    from empirio.store.accounts import AccountStore, TopUpResult
 
 
-class LimitsPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Admin:
+    """The operator's account changes, over the accounts."""
 
-    rpm: int | None = Field(default=None, ge=1, le=1_000_000)
-    tpm: int | None = Field(default=None, ge=1, le=10_000_000_000)
-    max_keys: int | None = Field(default=None, ge=1, le=10_000)
-    max_chats: int | None = Field(default=None, ge=0, le=100_000)
+    def __init__(self, accounts: AccountStore) -> None:
+        self.accounts = accounts
 
-    def changes(self) -> dict[str, int]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+    def create_account(self, name: str, credits: str, limits: dict[str, int]) -> Account:
+        """A new account with ``credits`` (dollars, the API's decimal string) and the limits given."""
+        return self.accounts.create(name, parse_usd(credits), Limits(**limits))
 
-
-class AccountCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200)
-    credits: UsdAmount = "0.00"
-    limits: LimitsPatch | None = None
-
-
-class CreditsAdd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    amount: UsdAmount
-    note: str | None = Field(default=None, max_length=500)
-
-
-def create_account(context: Context, body: AccountCreate) -> dict[str, Any]:
-    limits = Limits(**(body.limits.changes() if body.limits else {}))
-    return account_view(context.accounts.create(body.name, parse_usd(body.credits), limits))
-
-
-def add_credits(
-    context: Context, account_id: str, body: CreditsAdd, idempotency_key: str | None
-) -> dict[str, Any]:
-    amount = parse_usd(body.amount)
-    if amount <= 0:
-        raise InvalidRequestError("Invalid value for 'amount': must be greater than 0.", param="amount")
-    result = context.accounts.top_up(
-        account_id, amount, idempotency_key, request_fingerprint(body.model_dump())
-    )
-    return {
-        **account_view(result.account),
-        "credit": {"id": result.entry_id, "amount": format_usd(result.amount), "replayed": result.replayed},
-    }
+    def add_credits(
+        self, account_id: str, amount: str, idempotency_key: str | None, request: dict[str, Any]
+    ) -> TopUpResult:
+        """Credit ``amount`` dollars once per idempotency key (``request``: the request's fields, fingerprinted so
+        that a key reused for another request is refused)."""
+        micros = parse_usd(amount)
+        if micros <= 0:
+            raise InvalidRequestError("Invalid value for 'amount': must be greater than 0.", param="amount")
+        return self.accounts.top_up(account_id, micros, idempotency_key, request_fingerprint(request))
