@@ -20,7 +20,7 @@ from empirio.domain.fallbacks import envelope
 from empirio.domain.key_policy import period_end
 from empirio.domain.money import format_usd
 from empirio.domain.pricing import worst_case_micros
-from empirio.domain.tokens import estimate_prompt_tokens
+from empirio.domain.tokens import estimate_prompt_tokens, typical_prompt_tokens
 from empirio.errors import ApiError, InvalidRequestError
 from functions.inference.bodies import json_body, max_cost_of
 from functions.inference.formats import FORMATS
@@ -117,7 +117,9 @@ def estimate(
     }
     asked = min(canonical.max_tokens or model.max_output_tokens, model.max_output_tokens)
     try:
-        plan = plan_request(model, prompt, canonical.max_tokens, view, max_cost, key)
+        # as admission plans it: the bound for money, the typical count for the TPM reservation
+        tpm_prompt = typical_prompt_tokens(canonical)
+        plan = plan_request(model, prompt, canonical.max_tokens, view, max_cost, key, tpm_prompt)
         error = refusal(model, prompt, canonical.max_tokens, plan, view, int(now * 1_000_000))
     except ApiError as refused:
         plan, error = None, refused

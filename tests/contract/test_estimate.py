@@ -74,3 +74,27 @@ def test_any_of_the_three_bodies_and_an_explicit_endpoint(gateway: Gateway) -> N
         headers={"Authorization": f"Bearer {gateway.key}"},
     )
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "endpoint"
+
+
+def test_the_estimate_reserves_tpm_as_admission_does(gateway: Gateway) -> None:
+    """The hold takes the prompt's byte bound, the TPM reservation its typical count: a request whose bound
+    alone exceeds the TPM limit (~3,500 of 3,000) is admissible by the estimate, and admission admits it."""
+    body = {
+        "model": "local/echo",
+        "messages": [{"role": "user", "content": "word " * 700}],
+        "max_tokens": 100,
+    }
+    for ask in ("estimate", "admit"):  # a fresh account each, so the first cannot drain the other's bucket
+        account = gateway.operator.create_account(f"tpm-{ask}", "10.00")
+        limits = gateway.operator.client.patch(
+            f"/admin/accounts/{account['id']}/limits", json={"tpm": 3_000}, headers=gateway.operator.headers
+        )
+        assert limits.status_code == 200, limits.text
+        key = gateway.operator.create_key(account["id"])
+        if ask == "estimate":
+            answer = estimate(gateway, body, key)
+            assert answer["admissible"] is True and answer["prompt_tokens"] > 3_000, answer
+        else:
+            headers = {"Authorization": f"Bearer {key}"}
+            sent = gateway.client.post("/v1/chat/completions", json=body, headers=headers)
+            assert sent.status_code == 200, sent.text
